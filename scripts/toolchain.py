@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Set up the project's pinned toolchain: Go-built CLIs, the AWS provider mirror and virtualenvs.
+
+Everything expensive is built once per machine into a per-user cache keyed by version
+(default ~/.cache/file-processor-tools, override with FILE_PROCESSOR_CACHE), so a fresh clone
+reuses it; the clone only gets git-ignored links and a generated CLI config under .tools/.
+
+Usage:
+    scripts/toolchain.py setup      # build or reuse everything; safe to rerun
+    scripts/toolchain.py versions   # print every pin and what is installed
+    scripts/toolchain.py --help
+
+Runs on the standard library only (it creates the virtualenvs, so it cannot live in one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSIONS_FILE = ROOT / "tools" / "versions.toml"
+LOCAL_DIR = ROOT / ".tools"
+LOCAL_BIN = LOCAL_DIR / "bin"
+CLI_CONFIG = LOCAL_DIR / "tofurc"
+# The hosts each engine asks for `hashicorp/aws`: OpenTofu its own registry, Terraform HashiCorp's.
+REGISTRY_HOSTS = ("registry.opentofu.org", "registry.terraform.io")
+VENVS = {
+    ".venv": ROOT / "requirements-dev.txt",
+    ".venv-checkov": ROOT / "requirements-checkov.txt",
+}
+
+
+class SetupError(Exception):
+    """A setup step failed in a way the user has to fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class GoTool:
+    name: str
+    module: str
+    version: str
+    package: str
+    ldflags: str
+    version_command: tuple[str, ...]
+
+    @property
+    def bare_version(self) -> str:
+        return self.version.removeprefix("v")
+
+
+@dataclass(frozen=True)
+class Provider:
+    source: str
+    version: str
+    module: str
+    module_version: str
+    package: str
+    ldflags: str
+
+    @property
+    def cache_key(self) -> str:
+        # Version label plus the pinned commit, so a re-pin to another commit never reuses a build.
+        return f"{self.version}-{self.module_version.rsplit('-', 1)[-1]}"
+
+
+def log(message: str) -> None:
+    print(f"[toolchain] {message}", flush=True)
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("FILE_PROCESSOR_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "file-processor-tools"
+
+
+def load_versions() -> dict:
+    with VERSIONS_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def go_tools(pins: dict) -> list[GoTool]:
+    return [
+        GoTool(
+            name=name,
+            module=spec["module"],
+            version=spec["version"],
+            package=spec["package"],
+            ldflags=spec["ldflags"],
+            version_command=tuple(spec["version_command"]),
+        )
+        for name, spec in pins["tools"].items()
+    ]
+
+
+def aws_provider(pins: dict) -> Provider:
+    return Provider(**pins["provider"]["aws"])
+
+
+@contextlib.contextmanager
+def cache_lock() -> Iterator[None]:
+    """Serialise setups on this machine: two clones building the same tool would race."""
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def check_go_mod_pin(tool_dir: Path, module: str, version: str) -> None:
+    """tools/<name>/go.mod must require exactly the version pinned in versions.toml."""
+    go_mod = (tool_dir / "go.mod").read_text()
+    pattern = rf"^\s*(?:require\s+)?{re.escape(module)}\s+(\S+)"
+    match = re.search(pattern, go_mod, flags=re.MULTILINE)
+    if not match or match.group(1) != version:
+        found = match.group(1) if match else "nothing"
+        raise SetupError(
+            f"{tool_dir / 'go.mod'} requires {module} {found}, but tools/versions.toml pins "
+            f"{version}; run `go get {module}@{version} && go mod tidy` in {tool_dir}"
+        )
+
+
+def go_build(tool_dir: Path, package: str, ldflags: str, output: Path) -> None:
+    if shutil.which("go") is None:
+        raise SetupError("Go is not on PATH; install Go 1.26 or newer to build the toolchain")
+    partial = output.with_name(output.name + ".partial")
+    flags = f"-s -w {ldflags}".strip()
+    cmd = ["go", "build", "-trimpath", f"-ldflags={flags}", "-o", str(partial), package]
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false -mod=readonly"}
+    try:
+        run(cmd, cwd=tool_dir, env=env)
+    except subprocess.CalledProcessError as error:
+        raise SetupError(f"building {package} failed (exit {error.returncode}); see above") from error
+    partial.replace(output)
+
+
+def matching_binary_on_path(tool: GoTool) -> Path | None:
+    """A binary of the same name already on PATH, if it reports the pinned version."""
+    search_path = os.pathsep.join(
+        entry for entry in os.environ.get("PATH", "").split(os.pathsep) if Path(entry) != LOCAL_BIN
+    )
+    found = shutil.which(tool.name, path=search_path)
+    if not found:
+        return None
+    try:
+        output = subprocess.run(
+            [found, *tool.version_command], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return Path(found) if re.search(rf"\bv?{re.escape(tool.bare_version)}\b", output) else None
+
+
+def link(target: Path, link_path: Path) -> None:
+    link_path.parent.mkdir(parents=True, exist_ok=True)
+    if link_path.is_symlink() or link_path.exists():
+        if link_path.is_symlink() and link_path.readlink() == target:
+            return
+        if link_path.is_dir() and not link_path.is_symlink():
+            shutil.rmtree(link_path)
+        else:
+            link_path.unlink()
+    link_path.symlink_to(target)
+
+
+def ensure_go_tool(tool: GoTool) -> None:
+    started = time.monotonic()
+    on_path = matching_binary_on_path(tool)
+    if on_path:
+        link(on_path, LOCAL_BIN / tool.name)
+        log(f"{tool.name} {tool.version}: using {on_path} from PATH")
+        return
+    tool_dir = ROOT / "tools" / tool.name
+    check_go_mod_pin(tool_dir, tool.module, tool.version)
+    binary = cache_root() / tool.name / tool.version / tool.name
+    if binary.exists():
+        log(f"{tool.name} {tool.version}: reusing {binary}")
+    else:
+        log(f"{tool.name} {tool.version}: building from {tool.module} (one time; a few minutes)")
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        go_build(tool_dir, tool.package, tool.ldflags, binary)
+        log(f"{tool.name} {tool.version}: built in {time.monotonic() - started:.0f} s")
+    link(binary, LOCAL_BIN / tool.name)
+
+
+def provider_platform() -> str:
+    machine = os.uname().machine
+    arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+    return f"{sys.platform}_{arch}"
+
+
+def mirror_root() -> Path:
+    return cache_root() / "provider-mirror"
+
+
+def ensure_provider(provider: Provider) -> None:
+    """Build the AWS provider once and lay it out as a filesystem mirror for both engines."""
+    started = time.monotonic()
+    tool_dir = ROOT / "tools" / "terraform-provider-aws"
+    check_go_mod_pin(tool_dir, provider.module, provider.module_version)
+    binary_name = f"terraform-provider-aws_v{provider.version}"
+    binary = cache_root() / "terraform-provider-aws" / provider.cache_key / binary_name
+    if binary.exists():
+        log(f"aws provider {provider.version}: reusing {binary}")
+    else:
+        log(
+            f"aws provider {provider.version}: building from source. This is a one-time build of a "
+            "very large Go program: expect 20-40 minutes on 2 cores and several GB of memory."
+        )
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        go_build(tool_dir, provider.package, provider.ldflags, binary)
+        log(f"aws provider {provider.version}: built in {(time.monotonic() - started) / 60:.1f} min")
+    namespace, name = provider.source.split("/")
+    for host in REGISTRY_HOSTS:
+        # Unpacked mirror layout: <host>/<namespace>/<type>/<version>/<os_arch>/<executable>.
+        platform_dir = mirror_root() / host / namespace / name / provider.version / provider_platform()
+        link(binary, platform_dir / binary_name)
+    write_cli_config(provider)
+
+
+def write_cli_config(provider: Provider) -> None:
+    """Point the engines at the local mirror for hashicorp/aws only; everything else stays direct.
+
+    Only used when TF_CLI_CONFIG_FILE names this file (the Makefile does that), so a machine with
+    internet that runs terragrunt without it keeps the normal registry path.
+    """
+    addresses = ", ".join(f'"{host}/{provider.source}"' for host in REGISTRY_HOSTS)
+    CLI_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    CLI_CONFIG.write_text(
+        "# Generated by scripts/toolchain.py: do not edit, rerun `make setup`.\n"
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f'    path    = "{mirror_root()}"\n'
+        f"    include = [{addresses}]\n"
+        "  }\n"
+        "  direct {\n"
+        f"    exclude = [{addresses}]\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def find_python(minimum: tuple[int, int]) -> Path:
+    """The newest CPython >= minimum among PATH and pyenv installs (FILE_PROCESSOR_PYTHON wins)."""
+    explicit = os.environ.get("FILE_PROCESSOR_PYTHON")
+    candidates = [explicit] if explicit else []
+    for minor in range(20, minimum[1] - 1, -1):
+        candidates.append(f"python3.{minor}")
+        pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+        candidates += [str(p) for p in sorted(pyenv.glob(f"3.{minor}.*/bin/python3.{minor}"), reverse=True)]
+    candidates.append("python3")
+    for candidate in candidates:
+        resolved = shutil.which(candidate)
+        if not resolved:
+            continue
+        probe = subprocess.run(
+            [resolved, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode != 0:
+            continue
+        major, minor = (int(part) for part in probe.stdout.split())
+        if (major, minor) >= minimum:
+            return Path(resolved)
+        if explicit:
+            break
+    wanted = ".".join(map(str, minimum))
+    raise SetupError(f"no Python >= {wanted} found; install one or set FILE_PROCESSOR_PYTHON")
+
+
+def ensure_venv(link_name: str, lock_file: Path, python: Path) -> None:
+    """One virtualenv per (lock file, interpreter) content, shared by every clone on the machine."""
+    started = time.monotonic()
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version)"], capture_output=True, text=True, check=True
+    ).stdout
+    key = hashlib.sha256(lock_file.read_bytes() + version.encode()).hexdigest()[:16]
+    venv = cache_root() / "venvs" / f"{link_name.lstrip('.')}-{key}"
+    done_marker = venv / ".installed"
+    if done_marker.exists():
+        log(f"{link_name}: reusing {venv}")
+    else:
+        log(f"{link_name}: installing {lock_file.name} into {venv} (about a minute)")
+        shutil.rmtree(venv, ignore_errors=True)
+        run([str(python), "-m", "venv", str(venv)])
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        run([*pip, "--require-hashes", "--no-deps", "-r", str(lock_file)])
+        done_marker.write_text(str(lock_file) + "\n")
+        log(f"{link_name}: installed in {time.monotonic() - started:.0f} s")
+    link(venv, ROOT / link_name)
+
+
+def setup(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    pins = load_versions()
+    log(f"cache: {cache_root()}")
+    with cache_lock():
+        if "python" in args.only:
+            python = find_python(tuple(int(p) for p in pins["python"]["minimum"].split(".")))
+            log(f"python: {python}")
+            for link_name, lock_file in VENVS.items():
+                ensure_venv(link_name, lock_file, python)
+        if "tools" in args.only:
+            for tool in go_tools(pins):
+                ensure_go_tool(tool)
+        if "provider" in args.only:
+            ensure_provider(aws_provider(pins))
+    log(f"setup finished in {time.monotonic() - started:.1f} s")
+
+
+def versions(_: argparse.Namespace) -> None:
+    pins = load_versions()
+    rows = [("tool", "pinned", "installed at")]
+    for tool in go_tools(pins):
+        installed = LOCAL_BIN / tool.name
+        rows.append((tool.name, tool.version, str(installed.resolve()) if installed.exists() else "-"))
+    provider = aws_provider(pins)
+    rows.append(
+        (f"provider {provider.source}", f"{provider.version} ({provider.module_version})", str(mirror_root()))
+    )
+    rows.append(("python (dev)", f">= {pins['python']['minimum']}", str((ROOT / ".venv").resolve())))
+    rows.append(("lambda runtime", f"{pins['lambda']['python_runtime']} {pins['lambda']['architecture']}", "-"))
+    width = [max(len(row[i]) for row in rows) for i in range(2)]
+    for row in rows:
+        print(f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]}")
+    print("\nPython packages (pinned with hashes):")
+    for lock_file in VENVS.values():
+        pinned = re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", lock_file.read_text(), flags=re.MULTILINE)
+        direct = {
+            line.split("==")[0].split("[")[0].lower()
+            for line in lock_file.with_suffix(".in").read_text().splitlines()
+            if line and not line.startswith("#")
+        }
+        listed = ", ".join(f"{name}=={version}" for name, version in pinned if name.lower() in direct)
+        print(f"  {lock_file.name}: {listed}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    setup_parser = commands.add_parser("setup", help="build or reuse every pinned tool; safe to rerun")
+    setup_parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=("python", "tools", "provider"),
+        default=("python", "tools", "provider"),
+        help="limit setup to these parts (default: all)",
+    )
+    setup_parser.set_defaults(func=setup)
+    commands.add_parser("versions", help="print every pin").set_defaults(func=versions)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except SetupError as error:
+        print(f"[toolchain] error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
