@@ -1,0 +1,210 @@
+"""Process one object: check for an existing record, read the object once, write its record.
+
+S3 requests per object (the event already carries key, size, ETag and version, so nothing is
+asked of the source object before reading it):
+
+1. ``HeadObject`` on the results key: when the record exists the work is skipped
+   (outcome ``already_recorded``, 1 request).
+2. One ``GetObject`` of the exact object the event names (``VersionId`` when the event has one,
+   else ``If-Match`` on the event's ETag): the whole object, streamed and hashed in
+   ``HASH_CHUNK_BYTES`` chunks, when ``size <= MAX_HASH_BYTES``; otherwise only its first
+   ``SAMPLE_BYTES`` (a ranged read, whose headers carry the same metadata as ``HeadObject``).
+3. ``PutObject`` of the record with ``If-None-Match: *``, so two concurrent deliveries cannot both
+   write; the loser's outcome is ``already_recorded``.
+
+So 3 requests per new object, with or without hashing.
+
+Outcomes: ``recorded``, ``already_recorded``, ``object_missing`` (the object or version is gone:
+404), ``object_changed`` (an unversioned object was overwritten after the event: 412 on
+``If-Match``; its own event will record the new content), ``ignored_event_type`` (not an
+``ObjectCreated:*`` event) are not failures. ``access_denied`` and ``error`` are failures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from file_processor.config import Config
+from file_processor.detect import SAMPLE_BYTES, detect
+from file_processor.events import ObjectEvent
+from file_processor.keys import normalize_etag, results_key
+from file_processor.record import build_record, serialize, total_size
+
+S3Client = Any  # botocore builds client classes at run time
+
+HASH_CHUNK_BYTES = 1024 * 1024
+
+RECORDED = "recorded"
+ALREADY_RECORDED = "already_recorded"
+OBJECT_MISSING = "object_missing"
+OBJECT_CHANGED = "object_changed"
+IGNORED_EVENT_TYPE = "ignored_event_type"
+ACCESS_DENIED = "access_denied"
+ERROR = "error"
+FAILURES = frozenset({ACCESS_DENIED, ERROR})
+
+_NOT_FOUND = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
+_PRECONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
+_ACCESS_DENIED = frozenset({"403", "AccessDenied", "AllAccessDisabled", "KMS.AccessDeniedException"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event: ObjectEvent
+    outcome: str
+    record_key: str | None = None
+    size: int = 0
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILURES
+
+    @property
+    def location(self) -> str:
+        version = f" (version {self.event.ref.version_id})" if self.event.ref.version_id else ""
+        return f"s3://{self.event.ref.bucket}/{self.event.ref.key}{version}"
+
+
+@dataclass(frozen=True)
+class Content:
+    """What one GetObject returned: its response (Body consumed), the leading sample and the hash."""
+
+    response: dict[str, Any]
+    sample: bytes
+    complete: bool
+    sha256: str | None
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def read_object(s3: S3Client, event: ObjectEvent, max_hash_bytes: int) -> Content:
+    """Read the exact object ``event`` names: whole and hashed, or only its first bytes when too big."""
+    ref = event.ref
+    params: dict[str, Any] = {"Bucket": ref.bucket, "Key": ref.key}
+    if ref.versioned:
+        params["VersionId"] = ref.version_id
+    else:
+        params["IfMatch"] = f'"{normalize_etag(ref.etag)}"'
+    hashing = event.size is not None and event.size <= max_hash_bytes
+    if not hashing:
+        params["Range"] = f"bytes=0-{SAMPLE_BYTES - 1}"
+    response = s3.get_object(**params)
+    body = response.pop("Body")
+    try:
+        if not hashing:
+            sample = body.read()
+            return Content(response, sample, complete=len(sample) >= total_size(response), sha256=None)
+        digest = hashlib.sha256()
+        head = bytearray()
+        for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+            if len(head) < SAMPLE_BYTES:
+                head += chunk[: SAMPLE_BYTES - len(head)]
+        sample = bytes(head)
+        return Content(
+            response, sample, complete=len(sample) >= total_size(response), sha256=digest.hexdigest()
+        )
+    finally:
+        body.close()
+
+
+def record_exists(s3: S3Client, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error_code(error) in _NOT_FOUND:
+            return False
+        raise
+    return True
+
+
+def _denied(action: str, where: str, error: ClientError, needs: str) -> str:
+    return f"access denied {action} {where} ({error_code(error)}): the function role needs {needs}"
+
+
+def process_object(
+    s3: S3Client,
+    config: Config,
+    event: ObjectEvent,
+    request_id: str | None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Outcome:
+    """Process one object; every AWS error becomes an Outcome, so records stay independent."""
+    if not event.object_created:
+        return Outcome(event, IGNORED_EVENT_TYPE, message=f"event {event.event_name} is not ObjectCreated:*")
+    key = results_key(config.results_prefix, event.ref)
+    results = f"s3://{config.results_bucket}/{key}"
+
+    try:
+        if record_exists(s3, config.results_bucket, key):
+            return Outcome(event, ALREADY_RECORDED, key, message="record for this object version exists")
+    except ClientError as error:
+        if error_code(error) in _ACCESS_DENIED:
+            needs = f"s3:GetObject and s3:ListBucket on bucket {config.results_bucket}"
+            message = _denied("checking", results, error, needs)
+            return Outcome(event, ACCESS_DENIED, key, message=message)
+        return Outcome(event, ERROR, key, message=f"checking {results} failed: {error}")
+
+    where = f"s3://{event.ref.bucket}/{event.ref.key}"
+    try:
+        content = read_object(s3, event, config.max_hash_bytes)
+    except ClientError as error:
+        code = error_code(error)
+        if code in _NOT_FOUND:
+            return Outcome(event, OBJECT_MISSING, key, message=f"{where} no longer exists ({code})")
+        if code in _PRECONDITION_FAILED:
+            return Outcome(
+                event,
+                OBJECT_CHANGED,
+                key,
+                message=f"{where} was overwritten after the event (ETag no longer matches)",
+            )
+        if code in _ACCESS_DENIED:
+            actions = "s3:GetObject and s3:GetObjectVersion" if event.ref.versioned else "s3:GetObject"
+            needs = (
+                f"{actions} on it, kms:Decrypt on its key if it is SSE-KMS encrypted, and s3:ListBucket "
+                "on its bucket (without it a deleted object also reads as 403)"
+            )
+            message = _denied("reading", where, error, needs)
+            return Outcome(event, ACCESS_DENIED, key, message=message)
+        return Outcome(event, ERROR, key, message=f"reading {where} failed: {error}")
+
+    detection, method = detect(content.sample, content.complete)
+    record = build_record(
+        event,
+        content.response,
+        detection,
+        method,
+        len(content.sample),
+        content.sha256,
+        config.max_hash_bytes,
+        request_id,
+        now(),
+    )
+    size = record["object"]["size"]
+    try:
+        s3.put_object(
+            Bucket=config.results_bucket,
+            Key=key,
+            Body=serialize(record),
+            ContentType="application/json",
+            IfNoneMatch="*",
+        )
+    except ClientError as error:
+        code = error_code(error)
+        if code in _PRECONDITION_FAILED:
+            return Outcome(event, ALREADY_RECORDED, key, size, "a concurrent delivery wrote the record first")
+        if code in _ACCESS_DENIED:
+            message = _denied("writing", results, error, f"s3:PutObject on bucket {config.results_bucket}")
+            return Outcome(event, ACCESS_DENIED, key, size, message)
+        return Outcome(event, ERROR, key, size, f"writing {results} failed: {error}")
+    return Outcome(event, RECORDED, key, size)
