@@ -1,0 +1,57 @@
+# Shared configuration of every function unit (live/<env>/<region>/function): deploys the function
+# package of the recorded build with the layer version the layer unit just published.
+
+locals {
+  build = jsondecode(file(find_in_parent_folders("build.json")))
+}
+
+terraform {
+  source = "${get_repo_root()}/modules//function"
+}
+
+dependency "buckets" {
+  config_path = "${get_terragrunt_dir()}/../buckets"
+
+  mock_outputs = {
+    trigger_bucket_name   = "fileproc-mock-trigger-111111111111"
+    results_bucket_name   = "fileproc-mock-results-111111111111"
+    artifacts_bucket_name = "fileproc-mock-artifacts-111111111111"
+    kms_key_arn           = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+}
+
+dependency "iam" {
+  config_path = "${get_terragrunt_dir()}/../iam"
+
+  mock_outputs = {
+    role_arn = "arn:aws:iam::111111111111:role/fileproc-mock-processor"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+}
+
+dependency "layer" {
+  config_path = "${get_terragrunt_dir()}/../layer"
+
+  mock_outputs = {
+    layer_version_arn = "arn:aws:lambda:eu-central-1:111111111111:layer:mock:1"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+}
+
+inputs = {
+  role_arn              = dependency.iam.outputs.role_arn
+  layer_arns            = [dependency.layer.outputs.layer_version_arn]
+  trigger_bucket_name   = dependency.buckets.outputs.trigger_bucket_name
+  results_bucket_name   = dependency.buckets.outputs.results_bucket_name
+  artifacts_bucket_name = dependency.buckets.outputs.artifacts_bucket_name
+  kms_key_arn           = dependency.buckets.outputs.kms_key_arn
+  package_path          = "${get_repo_root()}/build/store/${local.build.function.sha256}.zip"
+  package_sha256        = local.build.function.sha256
+  runtime               = local.build.runtime
+  architecture          = local.build.architecture
+  handler               = local.build.handler
+}

@@ -1,0 +1,4 @@
+# Region of every unit below this folder.
+locals {
+  aws_region = "eu-central-1"
+}

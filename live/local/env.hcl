@@ -1,0 +1,17 @@
+# The local environment: the whole stack on the local AWS stand-in (moto server on 127.0.0.1),
+# used by `make demo` and the end-to-end tests. Nothing here reaches AWS.
+locals {
+  environment = "local"
+  account_id  = "123456789012" # moto's fixed account ID
+  is_local    = true
+  # Set by the Makefile / tests to the stand-in they started (a free port each time).
+  endpoint = get_env("LOCAL_AWS_ENDPOINT", "http://127.0.0.1:5000")
+
+  settings = {
+    create_kms_key           = true
+    log_retention_days       = 1
+    alarm_email_addresses    = []
+    force_destroy            = true  # throwaway: destroy must work with objects in the buckets
+    retain_replaced_versions = false # throwaway: destroy removes every layer version
+  }
+}

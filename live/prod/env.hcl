@@ -1,0 +1,15 @@
+# The prod environment: two regions, rolled out one at a time in rollout_order.
+locals {
+  environment = "prod"
+  account_id  = "333333333333" # Replace with your prod account ID: the provider refuses any other.
+  is_local    = false
+
+  # `make rollout ENV=prod` applies the regions in this order and stops at the first failure.
+  rollout_order = ["eu-central-1", "eu-west-1"]
+
+  settings = {
+    create_kms_key        = true
+    log_retention_days    = 365
+    alarm_email_addresses = []
+  }
+}

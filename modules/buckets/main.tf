@@ -1,0 +1,371 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+
+  # The access-log bucket is the one bucket that can never use SSE-KMS: S3 server access logging
+  # only delivers to SSE-S3 buckets. Every other bucket logs into it.
+  purposes           = ["trigger", "results", "artifacts", "access-logs"]
+  log_bucket_purpose = "access-logs"
+  logged_purposes    = [for purpose in local.purposes : purpose if purpose != local.log_bucket_purpose]
+
+  kms_enabled = var.create_kms_key
+  kms_key_arn = local.kms_enabled ? aws_kms_key.this[0].arn : null
+  uses_kms    = { for purpose in local.purposes : purpose => local.kms_enabled && purpose != local.log_bucket_purpose }
+  sse_algorithm = {
+    for purpose, kms in local.uses_kms : purpose => kms ? "aws:kms" : "AES256"
+  }
+
+  bucket_names = { for purpose in local.purposes : purpose => "${var.name_prefix}-${purpose}-${local.account_id}" }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Customer-managed key (optional)
+# ---------------------------------------------------------------------------------------------------
+
+resource "aws_kms_key" "this" {
+  count = local.kms_enabled ? 1 : 0
+
+  description             = "Encrypts the ${var.name_prefix} buckets, log groups, failure queues and alarm topics"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_days
+  policy                  = data.aws_iam_policy_document.kms.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.kms_enabled ? 1 : 0
+
+  name          = "alias/${var.name_prefix}"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+data "aws_iam_policy_document" "kms" {
+  #checkov:skip=CKV_AWS_111:This is a key policy: its "*" resource means this one key, and the account statement is what lets IAM policies grant (least-privilege) use of it.
+  #checkov:skip=CKV_AWS_356:This is a key policy: its "*" resource means this one key, not every resource.
+  #checkov:skip=CKV_AWS_109:This is a key policy: the account root statement is AWS's required default, delegating access control to IAM policies.
+  # Key policies must name the account for IAM policies to grant use of the key at all; which
+  # principals may actually use it is then decided by their own (least-privilege) IAM policies.
+  statement {
+    sid       = "EnableIamPolicies"
+    actions   = ["kms:*"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsForThisProjectsLogGroups"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"]
+    }
+  }
+
+  statement {
+    # CloudWatch alarms publish to the (encrypted) alarm topic; an AWS-managed key would not allow it.
+    sid       = "CloudWatchAlarmsToEncryptedTopics"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Buckets
+# ---------------------------------------------------------------------------------------------------
+
+resource "aws_s3_bucket" "this" {
+  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice per environment, not a default; every region already has its own full deployment.
+  #checkov:skip=CKV2_AWS_62:Only the trigger bucket needs event notifications; the function module owns that single notification configuration (a second one on the same bucket would fight it).
+  #checkov:skip=CKV_AWS_19:Every bucket gets default encryption from aws_s3_bucket_server_side_encryption_configuration.this; its algorithm is picked per bucket (aws:kms or AES256) by an expression checkov cannot evaluate. The end-to-end tests read the applied encryption of each bucket.
+  #checkov:skip=CKV_AWS_145:SSE-S3 is the default on purpose (no per-request KMS cost, and the access-log bucket cannot use KMS at all); set create_kms_key = true for SSE-KMS with a customer key.
+  for_each = local.bucket_names
+
+  bucket        = each.value
+  force_destroy = var.force_destroy
+  tags          = merge(var.tags, { Purpose = each.key })
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  for_each = aws_s3_bucket.this
+
+  bucket                  = each.value.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  for_each = aws_s3_bucket.this
+
+  bucket = each.value.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced" # ACLs off: the bucket owner owns every object.
+  }
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  for_each = aws_s3_bucket.this
+
+  bucket = each.value.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  for_each = aws_s3_bucket.this
+
+  bucket = each.value.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = local.uses_kms[each.key] ? "aws:kms" : "AES256"
+      kms_master_key_id = local.uses_kms[each.key] ? local.kms_key_arn : null
+    }
+    # S3 Bucket Keys cut KMS requests (and cost) by orders of magnitude; no effect with SSE-S3.
+    bucket_key_enabled = local.uses_kms[each.key]
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  for_each = aws_s3_bucket.this
+
+  bucket = each.value.id
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiration_days
+    }
+  }
+
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_multipart_upload_days
+    }
+  }
+
+  dynamic "rule" {
+    for_each = each.key == local.log_bucket_purpose ? [var.access_log_expiration_days] : []
+
+    content {
+      id     = "expire-access-logs"
+      status = "Enabled"
+
+      filter {}
+
+      expiration {
+        days = rule.value
+      }
+    }
+  }
+
+  # The lifecycle API rejects a configuration while versioning is still being enabled.
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_s3_bucket_logging" "this" {
+  for_each = toset(local.logged_purposes)
+
+  bucket        = aws_s3_bucket.this[each.key].id
+  target_bucket = aws_s3_bucket.this[local.log_bucket_purpose].id
+  target_prefix = "${each.key}/"
+
+  # Delivery is authorised by the log bucket's policy, which must exist first.
+  depends_on = [aws_s3_bucket_policy.this]
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Bucket policies: TLS only, no foreign encryption on upload, log delivery into the log bucket
+# ---------------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "bucket" {
+  for_each = local.bucket_names
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["arn:${local.partition}:s3:::${each.value}", "arn:${local.partition}:s3:::${each.value}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "DenyOutdatedTls"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["arn:${local.partition}:s3:::${each.value}", "arn:${local.partition}:s3:::${each.value}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "NumericLessThan"
+      variable = "s3:TlsVersion"
+      values   = ["1.2"]
+    }
+  }
+
+  # Every object is encrypted by the bucket default. An upload that asks for anything else (another
+  # algorithm, or a customer-provided key) is denied. Uploads without an encryption header stay
+  # allowed on purpose: requiring the header would break S3's own default encryption and log delivery.
+  statement {
+    sid       = "DenyOtherServerSideEncryption"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${each.value}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["false"]
+    }
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = [local.sse_algorithm[each.key]]
+    }
+  }
+
+  statement {
+    sid       = "DenyCustomerProvidedKeys"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${each.value}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-customer-algorithm"
+      values   = ["false"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.uses_kms[each.key] ? [local.kms_key_arn] : []
+
+    content {
+      sid       = "DenyOtherKmsKeys"
+      effect    = "Deny"
+      actions   = ["s3:PutObject"]
+      resources = ["arn:${local.partition}:s3:::${each.value}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "Null"
+        variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "StringNotEquals"
+        variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+        values   = [statement.value]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == local.log_bucket_purpose ? [local.logged_purposes] : []
+
+    content {
+      sid       = "AllowServerAccessLogDelivery"
+      actions   = ["s3:PutObject"]
+      resources = ["arn:${local.partition}:s3:::${each.value}/*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["logging.s3.amazonaws.com"]
+      }
+
+      # Confused-deputy guard: only this account's own buckets may deliver logs here.
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = [for purpose in statement.value : "arn:${local.partition}:s3:::${local.bucket_names[purpose]}"]
+      }
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  for_each = aws_s3_bucket.this
+
+  bucket = each.value.id
+  policy = data.aws_iam_policy_document.bucket[each.key].json
+
+  # With block_public_policy on, S3 validates the policy is not public; apply the block first.
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}

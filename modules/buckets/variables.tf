@@ -1,0 +1,84 @@
+# ---------------------------------------------------------------------------------------------------
+# Required
+# ---------------------------------------------------------------------------------------------------
+
+variable "name_prefix" {
+  description = "Prefix of every bucket name, e.g. \"fileproc-dev-euc1\". Buckets are named <name_prefix>-<purpose>-<account id> (purpose: trigger, results, artifacts, access-logs), which must stay within S3's 63 characters: 3-32 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "--")
+    error_message = "name_prefix must be 3-32 characters of lowercase letters, digits and single hyphens, starting and ending with a letter or digit (S3 bucket naming rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)."
+  }
+
+  validation {
+    condition     = !startswith(var.name_prefix, "xn--") && !startswith(var.name_prefix, "sthree-") && !startswith(var.name_prefix, "amzn-s3-demo-")
+    error_message = "name_prefix must not start with a prefix S3 reserves (xn--, sthree-, amzn-s3-demo-)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Optional
+# ---------------------------------------------------------------------------------------------------
+
+variable "create_kms_key" {
+  description = "Create a customer-managed KMS key (with rotation) and use SSE-KMS for the trigger, results and artifacts buckets. The key is exported for the function's log group, failure queue and alarm topic. When false, buckets use SSE-S3. The access-log bucket always uses SSE-S3: S3 server access logging cannot deliver to an SSE-KMS bucket."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_deletion_window_days" {
+  description = "Days KMS waits before deleting the key after it is scheduled for deletion; 7-30."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_days >= 7 && var.kms_key_deletion_window_days <= 30
+    error_message = "kms_key_deletion_window_days must be between 7 and 30 (a KMS limit)."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which noncurrent object versions are deleted, in every bucket; 1-3650."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1 && var.noncurrent_version_expiration_days <= 3650
+    error_message = "noncurrent_version_expiration_days must be between 1 and 3650."
+  }
+}
+
+variable "abort_incomplete_multipart_upload_days" {
+  description = "Days after which incomplete multipart uploads are aborted (and their parts deleted); 1-365."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.abort_incomplete_multipart_upload_days >= 1 && var.abort_incomplete_multipart_upload_days <= 365
+    error_message = "abort_incomplete_multipart_upload_days must be between 1 and 365."
+  }
+}
+
+variable "access_log_expiration_days" {
+  description = "Days server access log objects are kept in the access-log bucket; 1-3650."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_expiration_days >= 1 && var.access_log_expiration_days <= 3650
+    error_message = "access_log_expiration_days must be between 1 and 3650."
+  }
+}
+
+variable "force_destroy" {
+  description = "Allow destroying buckets that still hold objects. Leave false outside throwaway environments."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags added to every resource, on top of the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,152 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+
+  snapstart_enabled = var.snapstart_enabled
+  vpc_enabled       = var.vpc_config != null
+  kms_enabled       = var.kms_key_arn != null
+
+  # Content-addressed, like the layer: unchanged code is never uploaded or deployed again.
+  package_s3_key      = "functions/${var.function_name}/${var.package_sha256}${local.package_extension}"
+  package_extension   = endswith(var.package_path, ".jar") ? ".jar" : ".zip"
+  actual_sha256       = try(filesha256(var.package_path), null)
+  actual_base64sha256 = try(filebase64sha256(var.package_path), null)
+
+  trigger_bucket_arn = "arn:${local.partition}:s3:::${var.trigger_bucket_name}"
+  log_group_name     = "/aws/lambda/${var.function_name}"
+  alias_name         = "live"
+
+  # With SnapStart only published versions are snapshotted, so S3 must invoke the alias.
+  invoke_qualifier  = local.snapstart_enabled ? aws_lambda_alias.live[0].name : null
+  invoke_target_arn = local.snapstart_enabled ? aws_lambda_alias.live[0].arn : aws_lambda_function.this.arn
+
+  environment = merge(
+    {
+      RESULTS_BUCKET               = var.results_bucket_name
+      RESULTS_PREFIX               = var.results_prefix
+      MAX_HASH_BYTES               = tostring(var.max_hash_bytes)
+      POWERTOOLS_SERVICE_NAME      = var.service_name
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    },
+    var.environment_variables,
+  )
+}
+
+resource "aws_s3_object" "package" {
+  bucket             = var.artifacts_bucket_name
+  key                = local.package_s3_key
+  source             = var.package_path
+  source_hash        = var.package_sha256
+  checksum_algorithm = "SHA256"
+  content_type       = "application/zip"
+  tags               = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.actual_sha256 != null
+      error_message = "Function package ${var.package_path} does not exist: build it with `make build` or download the CI artifact of the recorded build."
+    }
+
+    precondition {
+      condition     = local.actual_sha256 == null || local.actual_sha256 == var.package_sha256
+      error_message = "Function package ${var.package_path} has SHA-256 ${coalesce(local.actual_sha256, "-")}, but this environment is recorded to run ${var.package_sha256}: rebuild from the recorded commit or promote the build you have."
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+data "aws_subnet" "vpc" {
+  for_each = toset(local.vpc_enabled ? var.vpc_config.subnet_ids : [])
+
+  id = each.value
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to an on-failure destination (the SQS queue in failures.tf), which receives the full invocation record; a dead_letter_config would only get the event.
+  #checkov:skip=CKV_AWS_117:VPC attachment is optional (var.vpc_config): the function only calls S3 and SQS, over TLS, and needs no private network by default.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is optional (var.reserved_concurrent_executions); reserving by default takes capacity from every other function in the account.
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile that this repository cannot create offline; packages are content-addressed and checked against the recorded SHA-256 instead.
+  #checkov:skip=CKV_AWS_173:Environment variables are encrypted with var.kms_key_arn when set, with an AWS-managed key otherwise; they hold no secrets.
+  function_name = var.function_name
+  description   = "Records the metadata of every object created in ${var.trigger_bucket_name}"
+  role          = var.role_arn
+  runtime       = var.runtime
+  handler       = var.handler
+  architectures = [var.architecture]
+  memory_size   = var.memory_size_mb
+  timeout       = var.timeout_seconds
+  layers        = var.layer_arns
+  kms_key_arn   = var.kms_key_arn
+
+  s3_bucket        = aws_s3_object.package.bucket
+  s3_key           = aws_s3_object.package.key
+  source_code_hash = local.actual_base64sha256
+
+  publish                        = local.snapstart_enabled
+  reserved_concurrent_executions = coalesce(var.reserved_concurrent_executions, -1)
+
+  ephemeral_storage {
+    size = var.ephemeral_storage_mb
+  }
+
+  environment {
+    variables = local.environment
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.log_level
+    system_log_level      = "WARN"
+  }
+
+  dynamic "snap_start" {
+    for_each = local.snapstart_enabled ? [1] : []
+
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
+
+  dynamic "vpc_config" {
+    for_each = local.vpc_enabled ? [var.vpc_config] : []
+
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !local.vpc_enabled || length(distinct([for subnet in data.aws_subnet.vpc : subnet.availability_zone])) >= 2
+      error_message = "vpc_config.subnet_ids must span at least two availability zones; the subnets given are all in one."
+    }
+  }
+}
+
+resource "aws_lambda_alias" "live" {
+  count = local.snapstart_enabled ? 1 : 0
+
+  name             = local.alias_name
+  description      = "The published (snapshotted) version that S3 invokes"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}

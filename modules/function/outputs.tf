@@ -1,0 +1,54 @@
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Unqualified ARN of the function (arn:aws:lambda:<region>:<account>:function:<name>)."
+  value       = aws_lambda_function.this.arn
+}
+
+output "invoke_target_arn" {
+  description = "ARN the bucket notification invokes: the \"live\" alias ARN (…:function:<name>:live) with SnapStart, the unqualified function ARN without."
+  value       = local.invoke_target_arn
+}
+
+output "published_version" {
+  description = "Version number published for SnapStart, or \"$LATEST\" when SnapStart is off."
+  value       = aws_lambda_function.this.version
+}
+
+output "code_sha256" {
+  description = "Base64 SHA-256 of the deployed package as Lambda reports it (CodeSha256)."
+  value       = aws_lambda_function.this.code_sha256
+}
+
+output "package_s3_key" {
+  description = "Content-addressed key of the function package in the artifacts bucket (functions/<name>/<sha256>.zip)."
+  value       = aws_s3_object.package.key
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group holding the function's JSON logs (/aws/lambda/<name>)."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "failure_queue_arn" {
+  description = "ARN of the SQS queue that receives events which failed every retry."
+  value       = aws_sqs_queue.failures.arn
+}
+
+output "failure_queue_url" {
+  description = "URL of the failure queue, for inspecting and replaying failed events."
+  value       = aws_sqs_queue.failures.url
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic the alarms notify."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "alarm_names" {
+  description = "Names of the function's CloudWatch alarms (errors, throttles, destination delivery failures, failure queue not empty); the region rollout waits for all of them to be OK."
+  value       = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]
+}

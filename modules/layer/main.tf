@@ -1,0 +1,45 @@
+locals {
+  # Content-addressed: the same bytes always land at the same key, so re-applying an unchanged
+  # build uploads nothing and publishes nothing, and a promoted build keeps its key everywhere.
+  s3_key = "${var.s3_key_prefix}${var.layer_name}/${var.package_sha256}.zip"
+
+  # null when the file is missing, so the preconditions below can say what to do about it.
+  actual_sha256       = try(filesha256(var.package_path), null)
+  actual_base64sha256 = try(filebase64sha256(var.package_path), null)
+}
+
+resource "aws_s3_object" "package" {
+  bucket             = var.artifacts_bucket_name
+  key                = local.s3_key
+  source             = var.package_path
+  source_hash        = var.package_sha256
+  checksum_algorithm = "SHA256"
+  content_type       = "application/zip"
+  tags               = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.actual_sha256 != null
+      error_message = "Layer package ${var.package_path} does not exist: build it with `make build` (scripts/build_packages.py) or download the CI artifact of the recorded build."
+    }
+
+    precondition {
+      condition     = local.actual_sha256 == null || local.actual_sha256 == var.package_sha256
+      error_message = "Layer package ${var.package_path} has SHA-256 ${coalesce(local.actual_sha256, "-")}, but this environment is recorded to run ${var.package_sha256}: rebuild from the recorded commit or promote the build you have."
+    }
+  }
+}
+
+resource "aws_lambda_layer_version" "this" {
+  layer_name               = var.layer_name
+  description              = var.description
+  s3_bucket                = aws_s3_object.package.bucket
+  s3_key                   = aws_s3_object.package.key
+  compatible_runtimes      = var.compatible_runtimes
+  compatible_architectures = var.compatible_architectures
+
+  # Base64 SHA-256 of the zip, what Lambda reports as CodeSha256: a new version is published
+  # when, and only when, the content changes.
+  source_code_hash = local.actual_base64sha256
+  skip_destroy     = var.retain_replaced_versions
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Lint every Terraform module with the pinned TFLint (pre-commit hook and `make lint`).
+set -euo pipefail
+if [[ $# -ne 0 ]]; then
+  echo "usage: scripts/tflint.sh   (lints every module under modules/; takes no arguments)" >&2
+  exit 2
+fi
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+exec "$root/.tools/bin/tflint" --config "$root/.tflint.hcl" --recursive --chdir "$root/modules"

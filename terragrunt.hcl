@@ -1,0 +1,128 @@
+# Root Terragrunt configuration. Every unit under live/<env>/<region>/<unit>/ includes it as
+#   include "root" { path = "${get_repo_root()}/terragrunt.hcl" }
+# (by path, not find_in_parent_folders(): looking up a file named terragrunt.hcl that way trips
+# Terragrunt's root-terragrunt-hcl strict control). It holds only what every unit shares: remote
+# state, the generated provider, and the inputs derived from env.hcl and region.hcl.
+#
+# Run Terragrunt from live/ or below (the Makefile does). Started in the repository root,
+# `run --all` would also discover this file as a unit; the exclude block below keeps it out.
+
+locals {
+  env    = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+  region = read_terragrunt_config(find_in_parent_folders("region.hcl")).locals
+
+  project     = "fileproc"
+  environment = local.env.environment
+  account_id  = local.env.account_id
+  aws_region  = local.region.aws_region
+
+  # eu-central-1 -> euc1: keeps the region inside names that are global (IAM roles, buckets).
+  region_parts = split("-", local.aws_region)
+  region_code  = "${substr(local.region_parts[0], 0, 2)}${substr(local.region_parts[1], 0, 1)}${local.region_parts[2]}"
+  name_prefix  = "${local.project}-${local.environment}-${local.region_code}"
+
+  # The local environment talks to the stand-in (moto server) instead of AWS.
+  is_local       = local.env.is_local
+  local_endpoint = try(local.env.endpoint, "")
+
+  default_tags = {
+    Project     = local.project
+    Environment = local.environment
+    ManagedBy   = "terragrunt"
+    Repository  = "file-processor"
+    Unit        = path_relative_to_include()
+  }
+
+  # Services the local provider sends to the stand-in.
+  local_services = ["cloudwatch", "ec2", "iam", "kms", "lambda", "logs", "s3", "sns", "sqs", "sts"]
+}
+
+# Keep this file out of `run --all` when it is discovered as a unit of its own (started from the
+# repository root): only then is the directory being evaluated the root's own.
+exclude {
+  if      = get_terragrunt_dir() == get_parent_terragrunt_dir()
+  actions = ["all"]
+}
+
+remote_state {
+  backend = "s3"
+
+  generate = {
+    path      = "backend.tf"
+    if_exists = "overwrite_terragrunt"
+  }
+
+  # One encrypted, versioned state bucket per account and region (Terragrunt creates it on first
+  # use); the key is the unit's path, so no two units can share state. S3-native locking
+  # (use_lockfile) needs no DynamoDB table.
+  config = merge(
+    {
+      bucket       = "${local.project}-tfstate-${local.account_id}-${local.aws_region}"
+      key          = "${path_relative_to_include()}/tofu.tfstate"
+      region       = local.aws_region
+      encrypt      = true
+      use_lockfile = true
+      # Terragrunt would create a second bucket for access logs of the state bucket; CloudTrail
+      # data events are the better audit trail for state and need no extra bucket here.
+      skip_bucket_accesslogging = true
+    },
+    local.is_local ? {
+      endpoints                   = { s3 = local.local_endpoint }
+      force_path_style            = true
+      skip_credentials_validation = true
+      skip_requesting_account_id  = true
+      skip_metadata_api_check     = true
+    } : {},
+  )
+}
+
+generate "provider" {
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<-EOF
+    provider "aws" {
+      region              = "${local.aws_region}"
+      allowed_account_ids = ["${local.account_id}"]
+
+      default_tags {
+        tags = ${jsonencode(local.default_tags)}
+      }
+    %{~if local.is_local}
+
+      # Local stand-in (moto server): no real credentials, path-style S3, every service on one port.
+      skip_credentials_validation = true
+      skip_metadata_api_check     = true
+      s3_use_path_style           = true
+
+      endpoints {
+    %{~for service in local.local_services}
+        ${service} = "${local.local_endpoint}"
+    %{~endfor}
+      }
+    %{~endif}
+    }
+  EOF
+}
+
+# The local stand-in forgets everything when it stops and may come back on another port, so the
+# backend is re-initialised instead of migrated.
+terraform {
+  extra_arguments "reconfigure_local_backend" {
+    commands  = local.is_local ? ["init"] : []
+    arguments = ["-reconfigure"]
+  }
+}
+
+# Inputs every unit shares: the names that tie the units together (computed once, here) and the
+# environment's settings from env.hcl. Each module declares the ones it uses; OpenTofu ignores the
+# rest. A unit's own terragrunt.hcl overrides any of them for that unit only.
+inputs = merge(
+  local.env.settings,
+  {
+    name_prefix        = local.name_prefix
+    function_name      = "${local.name_prefix}-processor"
+    role_name          = "${local.name_prefix}-processor"
+    failure_queue_name = "${local.name_prefix}-processor-failures"
+    layer_name         = "${local.name_prefix}-deps"
+  },
+)
