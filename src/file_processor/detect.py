@@ -5,7 +5,8 @@ Detection (schema version 1), on a sample of the first ``SAMPLE_BYTES`` bytes of
 1. Empty object: nothing detected (``method`` ``"empty"``).
 2. Magic numbers (puremagic's signature table): the best match whose signature is at least
    ``MIN_SIGNATURE_BYTES`` long and names a MIME type (``method`` ``"magic"``). Shorter signatures
-   (such as ``{"`` for JSON) are too weak to trust and fall through to step 3. A ZIP local-file
+   (such as ``{"`` for JSON) are too weak to trust and fall through to step 3, and so do the
+   library's own test signatures (extensions starting ``.puremagic``). A ZIP local-file
    header (``PK\\x03\\x04``) is reported as ``application/zip``: Office documents, JARs and EPUBs
    are ZIP containers too, and telling them apart needs the central directory at the end of the
    file, which a first-bytes sample does not hold.
@@ -79,6 +80,8 @@ def _magic(sample: bytes) -> Detection | None:
     for match in puremagic.magic_string(sample):
         if len(match.byte_match or b"") < MIN_SIGNATURE_BYTES or not match.mime_type:
             continue
+        if str(match.extension).startswith(".puremagic"):
+            continue  # puremagic's own test fixtures ("0123456789" is "TESTFILE")
         if match.offset == 0 and match.byte_match.startswith(ZIP_LOCAL_HEADER):
             return Detection("application/zip", ".zip", "ZIP archive", "magic")
         return Detection(match.mime_type.lower(), match.extension or "", match.name or "", "magic")

@@ -66,7 +66,8 @@ def s3_client(config: Config) -> S3Client:
     """
     if "s3" not in _state:
         boto_config = BotoConfig(
-            retries={"mode": "standard", "max_attempts": config.s3_max_attempts},
+            # total_max_attempts counts the first try; botocore's max_attempts counts only retries.
+            retries={"mode": "standard", "total_max_attempts": config.s3_max_attempts},
             connect_timeout=10,
             read_timeout=60,
             tcp_keepalive=True,
@@ -128,9 +129,11 @@ def handler(event: dict, context: LambdaContext) -> dict:
         events = parse_event(event)
     except MalformedEventError as error:
         logger.error("malformed event: nothing was processed", extra={"reason": str(error)})
+        metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
         raise
     if events is None:
         logger.info("s3:TestEvent ignored")
+        metrics.add_metric(name="TestEventsIgnored", unit=MetricUnit.Count, value=1)
         return {"ignored": "s3:TestEvent", "objects": []}
 
     s3 = s3_client(config)

@@ -11,8 +11,9 @@ implementation can check them field by field. Field by field:
   ``versionId`` (or null), ``contentType`` (declared, as stored, or null), ``storageClass``
   (``STANDARD`` when S3 sends no header), ``encryption`` (``algorithm``, ``kmsKeyId``,
   ``bucketKeyEnabled``), ``metadata`` (user metadata, ``x-amz-meta-`` removed), ``checksums``
-  (algorithm name, upper case, to the base64 value S3 holds; empty when S3 returned none, which
-  is always the case for objects over the hash limit, read with a ranged GET) and
+  (algorithm name, upper case, to the base64 value S3 holds; empty when S3 returned none, as for
+  an object over the hash limit and larger than the sample: S3 sends no checksums for a ranged
+  read of part of an object) and
   ``checksumType`` (``FULL_OBJECT``/``COMPOSITE`` or null).
 - ``type``: ``declared`` (normalised media type or null), ``detected`` (``mimeType``,
   ``extension``, ``name``; or null), ``method`` (``magic``, ``json``, ``text``, ``empty`` or

@@ -1,0 +1,65 @@
+"""Helpers for the function's unit tests: event builders and record readers (tests/unit only)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from urllib.parse import quote_plus
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+EVENTS_DIR = ROOT / "tests" / "events"
+VECTORS_DIR = ROOT / "tests" / "vectors"
+
+SOURCE_BUCKET = "test-source"
+RESULTS_BUCKET = "test-results"
+RESULTS_PREFIX = "records/"
+
+
+def load_event(name: str) -> dict:
+    """A shared JSON event fixture from tests/events/ (a fresh copy each call)."""
+    return json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
+
+
+def object_event(
+    key: str,
+    size: int,
+    etag: str,
+    bucket: str = SOURCE_BUCKET,
+    version_id: str | None = None,
+    event_name: str = "ObjectCreated:Put",
+) -> dict:
+    """An S3 event (from tests/events/s3_object_created_put.json) for one object, key encoded as S3 does."""
+    event = load_event("s3_object_created_put.json")
+    record = event["Records"][0]
+    record["eventName"] = event_name
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+    obj = record["s3"]["object"]
+    obj.update(key=quote_plus(key, safe="/"), size=size, eTag=etag.strip('"'))
+    if version_id is not None:
+        obj["versionId"] = version_id
+    return event
+
+
+def merge_events(*events: dict) -> dict:
+    return {"Records": [copy.deepcopy(record) for event in events for record in event["Records"]]}
+
+
+def put_object(client, key: str, body: bytes, bucket: str = SOURCE_BUCKET, **kwargs) -> tuple[dict, dict]:
+    """Put an object; return the PutObject response and the event S3 would send for it."""
+    response = client.put_object(Bucket=bucket, Key=key, Body=body, **kwargs)
+    event = object_event(key, len(body), response["ETag"], bucket, response.get("VersionId"))
+    return response, event
+
+
+def read_record(client, key: str) -> dict:
+    return json.loads(client.get_object(Bucket=RESULTS_BUCKET, Key=key)["Body"].read())
+
+
+def result_keys(client) -> list[str]:
+    listing = client.list_objects_v2(Bucket=RESULTS_BUCKET)
+    return sorted(item["Key"] for item in listing.get("Contents", []))
