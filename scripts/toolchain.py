@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ LOCAL_BIN = LOCAL_DIR / "bin"
 CLI_CONFIG = LOCAL_DIR / "tofurc"
 # The hosts each engine asks for `hashicorp/aws`: OpenTofu its own registry, Terraform HashiCorp's.
 REGISTRY_HOSTS = ("registry.opentofu.org", "registry.terraform.io")
+# `setup --measure`: wrap each build in GNU time -v and report wall time and peak memory.
+MEASURE = False
 VENVS = {
     ".venv": ROOT / "requirements-dev.txt",
     ".venv-checkov": ROOT / "requirements-checkov.txt",
@@ -124,7 +127,7 @@ def cache_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, **kwargs)
 
 
@@ -142,17 +145,43 @@ def check_go_mod_pin(tool_dir: Path, module: str, version: str) -> None:
 
 
 def go_build(tool_dir: Path, package: str, ldflags: str, output: Path) -> None:
+    """Build a stripped binary (-s -w: no symbol table or DWARF, a smaller binary and link step)."""
     if shutil.which("go") is None:
         raise SetupError("Go is not on PATH; install Go 1.26 or newer to build the toolchain")
     partial = output.with_name(output.name + ".partial")
     flags = f"-s -w {ldflags}".strip()
     cmd = ["go", "build", "-trimpath", f"-ldflags={flags}", "-o", str(partial), package]
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false -mod=readonly"}
+    if MEASURE:
+        # A clean build: nothing reused from Go's build cache (modules stay downloaded).
+        cmd = ["/usr/bin/time", "-v", *cmd]
+        env["GOCACHE"] = tempfile.mkdtemp(prefix="gocache-measure-")
     try:
-        run(cmd, cwd=tool_dir, env=env)
-    except subprocess.CalledProcessError as error:
-        raise SetupError(f"building {package} failed (exit {error.returncode}); see above") from error
+        result = subprocess.run(cmd, cwd=tool_dir, env=env, stderr=subprocess.PIPE, text=True)
+    finally:
+        if MEASURE:
+            shutil.rmtree(env["GOCACHE"], ignore_errors=True)
+    if MEASURE:
+        report_measurement(package, result.stderr)
+    else:
+        sys.stderr.write(result.stderr)
+    if result.returncode != 0:
+        raise SetupError(f"building {package} failed (exit {result.returncode}); see above")
     partial.replace(output)
+
+
+def report_measurement(package: str, time_output: str) -> None:
+    """Print GNU time's wall clock and peak memory of a build, and whatever else the build said."""
+    fields = {}
+    for line in time_output.splitlines():
+        if line.startswith("\t"):
+            key, _, value = line.strip().rpartition(": ")
+            fields[key] = value
+        else:
+            sys.stderr.write(line + "\n")
+    wall = fields.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "?")
+    peak_mb = int(fields.get("Maximum resident set size (kbytes)", "0")) / 1024
+    log(f"measured {package}: wall {wall}, peak RSS {peak_mb:.0f} MB")
 
 
 def matching_binary_on_path(tool: GoTool) -> Path | None:
@@ -313,6 +342,8 @@ def ensure_venv(link_name: str, lock_file: Path, python: Path) -> None:
 
 
 def setup(args: argparse.Namespace) -> None:
+    global MEASURE
+    MEASURE = args.measure
     started = time.monotonic()
     pins = load_versions()
     log(f"cache: {cache_root()}")
@@ -341,7 +372,9 @@ def versions(_: argparse.Namespace) -> None:
         (f"provider {provider.source}", f"{provider.version} ({provider.module_version})", str(mirror_root()))
     )
     rows.append(("python (dev)", f">= {pins['python']['minimum']}", str((ROOT / ".venv").resolve())))
-    rows.append(("lambda runtime", f"{pins['lambda']['python_runtime']} {pins['lambda']['architecture']}", "-"))
+    rows.append(
+        ("lambda runtime", f"{pins['lambda']['python_runtime']} {pins['lambda']['architecture']}", "-")
+    )
     width = [max(len(row[i]) for row in rows) for i in range(2)]
     for row in rows:
         print(f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]}")
@@ -358,7 +391,9 @@ def versions(_: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     setup_parser = commands.add_parser("setup", help="build or reuse every pinned tool; safe to rerun")
     setup_parser.add_argument(
@@ -367,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=("python", "tools", "provider"),
         default=("python", "tools", "provider"),
         help="limit setup to these parts (default: all)",
+    )
+    setup_parser.add_argument(
+        "--measure",
+        action="store_true",
+        help="wrap each build in GNU time -v and print its wall time and peak memory",
     )
     setup_parser.set_defaults(func=setup)
     commands.add_parser("versions", help="print every pin").set_defaults(func=versions)
