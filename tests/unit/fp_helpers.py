@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -17,6 +18,14 @@ VECTORS_DIR = ROOT / "tests" / "vectors"
 SOURCE_BUCKET = "test-source"
 RESULTS_BUCKET = "test-results"
 RESULTS_PREFIX = "records/"
+
+
+def with_body_digests(value: object, body: bytes) -> object:
+    """A vector with its ``${md5}``/``${sha256}`` placeholders replaced by the body's digests."""
+    text = json.dumps(value)
+    text = text.replace("${md5}", hashlib.md5(body, usedforsecurity=False).hexdigest())
+    text = text.replace("${sha256}", hashlib.sha256(body).hexdigest())
+    return json.loads(text)
 
 
 def load_event(name: str) -> dict:

