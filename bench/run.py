@@ -1,0 +1,530 @@
+#!/usr/bin/env python3
+"""Benchmarks for the file-processor function and its packages; prints a table with targets.
+
+    .venv/bin/python bench/run.py            # full run: 512 MiB object, 1,000 small objects (~3-4 min)
+    .venv/bin/python bench/run.py --quick    # smaller sizes, fewer repetitions (~1 min)
+
+Everything runs against a moto server on a free 127.0.0.1 port that this script starts and stops.
+The function runs as Lambda would load it: from the built packages (build/<local target>/
+function.zip as /var/task, layer.zip as /opt), with only boto3, botocore and their dependencies as
+/var/runtime, in fresh ``python -I -S -B`` processes (no site-packages, no bytecode writes: /opt is
+read-only in Lambda). Each figure is the median of repeated runs, measured in the same run.
+
+Measured: cold start (handler import ÷ bare boto3 import), a large object (processing time ÷ a
+plain streaming read of the same object, and peak RSS), S3 requests per object (counted on the
+function's own client with a botocore ``before-send`` hook, so retries would count), 1,000 small
+objects (objects/s, and time ÷ a loop doing only the same S3 calls), and the sizes of the
+python3.14-arm64 zips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import boto3  # noqa: E402
+from build_packages import Target, build  # noqa: E402
+
+S3Client = Any  # botocore builds client classes at run time
+MIB = 1024 * 1024
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+SOURCE_BUCKET = "bench-source"
+RESULTS_BUCKET = "bench-results"
+BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
+
+# Fresh-process snippets. argv[1] is a JSON spec; the first three path entries are /var/task,
+# /opt/python and /var/runtime stand-ins (empty strings are skipped).
+IMPORT_TIMER = r"""
+import json, sys, time
+spec = json.loads(sys.argv[1])
+sys.path[:0] = [p for p in spec["path"] if p]
+started = time.perf_counter()
+exec(spec["code"])
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+PREAMBLE = r"""
+import json, sys, time
+spec = json.loads(sys.argv[1])
+sys.path[:0] = [p for p in spec["path"] if p]
+import boto3
+
+def peak_rss_bytes():
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child forked from a big parent
+    # would report the parent's high-water mark.
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+class Context:
+    function_name = "file-processor"
+    memory_limit_in_mb = 1769
+    invoked_function_arn = "arn:aws:lambda:us-east-1:111111111111:function:file-processor"
+    aws_request_id = "bench"
+
+def event_for(bucket, key, size, etag):
+    return {"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "bench",
+               "bucket": {"name": bucket, "arn": "arn:aws:s3:::" + bucket},
+               "object": {"key": key, "size": size, "eTag": etag}}}]}
+"""
+
+PLAIN_READ = (
+    PREAMBLE
+    + r"""
+s3 = boto3.client("s3")
+started = time.perf_counter()
+body = s3.get_object(Bucket=spec["bucket"], Key=spec["key"])["Body"]
+total = sum(len(chunk) for chunk in body.iter_chunks(spec["chunk"]))
+elapsed = time.perf_counter() - started
+print(json.dumps({"seconds": elapsed, "bytes": total, "peak_rss": peak_rss_bytes()}))
+"""
+)
+
+HANDLER_RUN = (
+    PREAMBLE
+    + r"""
+import os
+from file_processor import handler as module
+requests = []
+client = module.s3_client(module.get_config())
+client.meta.events.register("before-send.s3", lambda request, **_: requests.append(request.method))
+results = []
+for item in spec["objects"]:
+    os.environ["MAX_HASH_BYTES"] = str(item.get("max_hash_bytes", 1024 ** 3))
+    module._state.pop("config", None)  # re-read MAX_HASH_BYTES; the client is kept
+    event = event_for(spec["bucket"], item["event_key"], item["size"], item["etag"])
+    before = len(requests)
+    started = time.perf_counter()
+    outcome = module.handler(event, Context())["objects"][0]["outcome"]
+    results.append({"seconds": time.perf_counter() - started, "requests": len(requests) - before,
+                    "outcome": outcome})
+print(json.dumps({"results": results, "peak_rss": peak_rss_bytes()}), file=sys.stderr)
+"""
+)
+
+SAME_CALLS_LOOP = (
+    PREAMBLE
+    + r"""
+import hashlib
+from botocore.exceptions import ClientError
+s3 = boto3.client("s3")
+started = time.perf_counter()
+for item in spec["objects"]:
+    record_key = spec["prefix"] + hashlib.sha256(item["key"].encode()).hexdigest() + ".json"
+    try:
+        s3.head_object(Bucket=spec["results_bucket"], Key=record_key)
+    except ClientError:
+        pass
+    etag = '"' + item["etag"] + '"'
+    body = s3.get_object(Bucket=spec["bucket"], Key=item["key"], IfMatch=etag)["Body"].read()
+    s3.put_object(Bucket=spec["results_bucket"], Key=record_key, Body=b"{}" * 400, IfNoneMatch="*")
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+)
+
+
+@dataclass
+class Row:
+    metric: str
+    measured: str
+    target: str = ""
+    ok: bool | None = None
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def child(code: str, spec: dict, env: dict[str, str], stdout_to_null: bool = False) -> dict:
+    """Run a snippet in a fresh, isolated interpreter (no site-packages, no bytecode writes)."""
+    result = subprocess.run(
+        [BASE_PYTHON, "-I", "-S", "-B", "-c", code, json.dumps(spec)],
+        env=env,
+        stdout=subprocess.DEVNULL if stdout_to_null else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark child failed:\n{result.stderr[-3000:]}")
+    stream = result.stderr if stdout_to_null else result.stdout
+    return json.loads(stream.strip().splitlines()[-1])
+
+
+def lambda_tree(out: Path, root: Path, precompile: bool) -> dict[str, str]:
+    task, opt, runtime = root / "task", root / "opt", root / "runtime"
+    with zipfile.ZipFile(out / "function.zip") as archive:
+        archive.extractall(task)
+    with zipfile.ZipFile(out / "layer.zip") as archive:
+        archive.extractall(opt)
+    runtime.mkdir()
+    site_packages = Path(boto3.__file__).resolve().parents[1]
+    for name in RUNTIME_PACKAGES:
+        (runtime / name).symlink_to(site_packages / name)
+    if precompile:
+        for directory in (task, opt):
+            compileall.compile_dir(directory, quiet=1, workers=1)
+    return {"task": str(task), "opt": str(opt / "python"), "runtime": str(runtime)}
+
+
+def lambda_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment as Lambda sets it (tracing on, as in a deployed function) plus test credentials."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "AWS_LAMBDA_FUNCTION_NAME": "file-processor",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "RESULTS_BUCKET": RESULTS_BUCKET,
+        "POWERTOOLS_METRICS_NAMESPACE": "FileProcessorBench",
+    }
+    env.update(extra or {})
+    return env
+
+
+def cold_start(paths: dict[str, str], runs: int) -> tuple[float, float, float]:
+    """Median seconds to import boto3 alone and the handler with its layer, and their ratio."""
+    boto3_times, handler_times = [], []
+    env = lambda_env()
+    for _ in range(runs):  # interleaved so drift in machine load hits both alike
+        boto3_times.append(
+            child(IMPORT_TIMER, {"path": [paths["runtime"]], "code": "import boto3"}, env)["seconds"]
+        )
+        spec = {
+            "path": [paths["task"], paths["opt"], paths["runtime"]],
+            "code": "import file_processor.handler",
+        }
+        handler_times.append(child(IMPORT_TIMER, spec, env)["seconds"])
+    bare, full = median(boto3_times), median(handler_times)
+    return bare, full, full / bare
+
+
+class MotoServer:
+    def __init__(self) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> MotoServer:
+        executable = Path(sys.executable).parent / "moto_server"
+        self.process = subprocess.Popen(
+            [str(executable), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1):  # noqa: S310 - loopback
+                    return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def large_object(
+    s3: S3Client, paths: dict[str, str], endpoint: str, size: int, runs: int
+) -> dict[str, float]:
+    key = f"large/{size // MIB}mib.bin"
+    block = os.urandom(MIB)
+    data = block * (size // MIB)
+    log(f"uploading a {size // MIB} MiB object")
+    etag = s3.put_object(Bucket=SOURCE_BUCKET, Key=key, Body=data)["ETag"].strip('"')
+    del data
+    plain, processed, rss, requests = [], [], [], []
+    for run in range(runs):
+        env = lambda_env({"AWS_ENDPOINT_URL": endpoint})
+        read = child(
+            PLAIN_READ, {"path": [paths["runtime"]], "bucket": SOURCE_BUCKET, "key": key, "chunk": MIB}, env
+        )
+        assert read["bytes"] == size
+        plain.append(read["seconds"])
+        env["RESULTS_PREFIX"] = f"large-run-{run}/"
+        spec = {
+            "path": [paths["task"], paths["opt"], paths["runtime"]],
+            "bucket": SOURCE_BUCKET,
+            "objects": [{"event_key": quote_plus(key, safe="/"), "size": size, "etag": etag}],
+        }
+        out = child(HANDLER_RUN, spec, env, stdout_to_null=True)
+        [result] = out["results"]
+        assert result["outcome"] == "recorded", result
+        processed.append(result["seconds"])
+        requests.append(result["requests"])
+        rss.append(out["peak_rss"])
+        log(f"  run {run + 1}: plain read {plain[-1]:.2f} s, processing {processed[-1]:.2f} s")
+    return {
+        "plain": median(plain),
+        "processed": median(processed),
+        "ratio": median(processed) / median(plain),
+        "peak_rss": median(rss),
+        "requests": max(requests),
+    }
+
+
+def request_counts(s3: S3Client, paths: dict[str, str], endpoint: str) -> dict[str, int]:
+    """S3 requests for one new object hashed, one over the hash limit, and one redelivery."""
+    body = b"%PDF-1.7\n" + b"x" * 200_000
+    counts = {}
+    objects = []
+    for name in ("hashed.pdf", "not-hashed.pdf"):
+        etag = s3.put_object(Bucket=SOURCE_BUCKET, Key=f"requests/{name}", Body=body)["ETag"].strip('"')
+        objects.append({"event_key": f"requests/{name}", "size": len(body), "etag": etag})
+    objects[1]["max_hash_bytes"] = 1000
+    objects.append(dict(objects[0]))  # the first event delivered again
+    spec = {
+        "path": [paths["task"], paths["opt"], paths["runtime"]],
+        "bucket": SOURCE_BUCKET,
+        "objects": objects,
+    }
+    env = lambda_env({"AWS_ENDPOINT_URL": endpoint, "RESULTS_PREFIX": "requests/"})
+    results = child(HANDLER_RUN, spec, env, stdout_to_null=True)["results"]
+    assert [item["outcome"] for item in results] == ["recorded", "recorded", "already_recorded"], results
+    counts["hashed"], counts["not_hashed"], counts["redelivered"] = (item["requests"] for item in results)
+    return counts
+
+
+def small_objects(
+    s3: S3Client, paths: dict[str, str], endpoint: str, count: int, runs: int
+) -> dict[str, float]:
+    samples = [
+        b"\x89PNG\r\n\x1a\n" + bytes(1000),
+        b"%PDF-1.7\n" + b"x" * 1000,
+        json.dumps({"values": list(range(200))}).encode(),
+        b"plain text line\n" * 60,
+    ]
+    log(f"uploading {count} small objects")
+    objects = []
+    for index in range(count):
+        body = samples[index % len(samples)]
+        key = f"small/object {index:05d}.bin"
+        etag = s3.put_object(Bucket=SOURCE_BUCKET, Key=key, Body=body)["ETag"].strip('"')
+        objects.append({"key": key, "event_key": quote_plus(key, safe="/"), "size": len(body), "etag": etag})
+    handler_times, loop_times = [], []
+    for run in range(runs):
+        env = lambda_env({"AWS_ENDPOINT_URL": endpoint, "RESULTS_PREFIX": f"small-run-{run}/"})
+        spec = {
+            "path": [paths["task"], paths["opt"], paths["runtime"]],
+            "bucket": SOURCE_BUCKET,
+            "objects": objects,
+        }
+        results = child(HANDLER_RUN, spec, env, stdout_to_null=True)["results"]
+        assert all(item["outcome"] == "recorded" for item in results)
+        handler_times.append(sum(item["seconds"] for item in results))
+        loop_spec = {
+            "path": [paths["runtime"]],
+            "bucket": SOURCE_BUCKET,
+            "results_bucket": RESULTS_BUCKET,
+            "prefix": f"loop-run-{run}/",
+            "objects": objects,
+        }
+        loop_times.append(child(SAME_CALLS_LOOP, loop_spec, env)["seconds"])
+        log(f"  run {run + 1}: function {handler_times[-1]:.2f} s, same S3 calls {loop_times[-1]:.2f} s")
+    function_time, loop_time = median(handler_times), median(loop_times)
+    return {"rate": count / function_time, "loop_rate": count / loop_time, "ratio": function_time / loop_time}
+
+
+def fmt_ratio(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("Metric", "Measured", "Target", "Result")
+    cells = [
+        (row.metric, row.measured, row.target, {True: "PASS", False: "FAIL", None: "-"}[row.ok])
+        for row in rows
+    ]
+    widths = [max(len(str(line[i])) for line in [headers, *cells]) for i in range(4)]
+    rule = "+".join("-" * (width + 2) for width in widths)
+    print(rule)
+    print("|".join(f" {headers[i]:<{widths[i]}} " for i in range(4)))
+    print(rule)
+    for line in cells:
+        print("|".join(f" {line[i]:<{widths[i]}} " for i in range(4)))
+    print(rule)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Benchmark the file-processor function against moto on loopback."
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="64 MiB large object, 200 small objects, fewer runs"
+    )
+    parser.add_argument(
+        "--large-mib", type=int, help="size of the large object in MiB (default 512; quick 64)"
+    )
+    parser.add_argument("--small-count", type=int, help="number of small objects (default 1000; quick 200)")
+    parser.add_argument("--runs", type=int, help="repetitions for the large and small benchmarks (default 3)")
+    parser.add_argument("--cold-runs", type=int, help="fresh processes per cold-start variant (default 21)")
+    args = parser.parse_args(argv)
+    large_mib = args.large_mib or (64 if args.quick else 512)
+    small_count = args.small_count or (200 if args.quick else 1000)
+    runs = args.runs or (1 if args.quick else 3)
+    cold_runs = args.cold_runs or (7 if args.quick else 21)
+    if min(large_mib, small_count, runs, cold_runs) < 1:
+        parser.error("sizes and repetitions must be at least 1")
+
+    rows: list[Row] = []
+    log("building python3.14-arm64 (sizes) and the local target (runs here)")
+    lambda_manifest = build(Target("3.14", "arm64"), log=lambda _m: None)
+    local = Target.local()
+    build(local, log=lambda _m: None)
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        scratch_path = Path(scratch)
+        paths = lambda_tree(ROOT / "build" / local.name, scratch_path / "as-built", precompile=False)
+        compiled = lambda_tree(ROOT / "build" / local.name, scratch_path / "precompiled", precompile=True)
+
+        log(f"cold start: {cold_runs} fresh processes per variant ({local.runtime})")
+        bare, full, ratio = cold_start(paths, cold_runs)
+        rows.append(
+            Row(
+                f"Cold start: handler+layer import ÷ boto3 import ({full * 1000:.0f} / {bare * 1000:.0f} ms)",
+                fmt_ratio(ratio),
+                "<= 1.30",
+                ratio <= 1.3,
+            )
+        )
+        bare_c, full_c, ratio_c = cold_start(compiled, cold_runs)
+        rows.append(
+            Row(
+                f"  same, layer with precompiled bytecode ({full_c * 1000:.0f} / {bare_c * 1000:.0f} ms)",
+                fmt_ratio(ratio_c),
+                "(info)",
+            )
+        )
+
+        with MotoServer() as server:
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=server.url,
+                region_name="us-east-1",
+                aws_access_key_id="bench",
+                aws_secret_access_key="bench",  # noqa: S106 - moto accepts any credentials
+            )
+            for bucket in (SOURCE_BUCKET, RESULTS_BUCKET):
+                s3.create_bucket(Bucket=bucket)
+
+            log(f"large object: {large_mib} MiB, {runs} run(s)")
+            large = large_object(s3, paths, server.url, large_mib * MIB, runs)
+            rows.append(
+                Row(
+                    f"{large_mib} MiB object: processing ÷ plain streaming read "
+                    f"({large['processed']:.2f} / {large['plain']:.2f} s)",
+                    fmt_ratio(large["ratio"]),
+                    "<= 1.15",
+                    large["ratio"] <= 1.15,
+                )
+            )
+            rows.append(
+                Row(
+                    f"{large_mib} MiB object: peak RSS of the function process",
+                    f"{large['peak_rss'] / 1e6:.1f} MB",
+                    "<= 100 MB",
+                    large["peak_rss"] <= 100e6,
+                )
+            )
+
+            log("counting S3 requests per object")
+            counts = request_counts(s3, paths, server.url)
+            counts["large"] = large["requests"]
+            rows.append(
+                Row(
+                    "S3 requests per new object, hashed", str(counts["hashed"]), "<= 4", counts["hashed"] <= 4
+                )
+            )
+            rows.append(
+                Row(
+                    f"S3 requests per new object, hashed ({large_mib} MiB)",
+                    str(counts["large"]),
+                    "<= 4",
+                    counts["large"] <= 4,
+                )
+            )
+            rows.append(
+                Row(
+                    "S3 requests per new object, over the hash limit",
+                    str(counts["not_hashed"]),
+                    "<= 3",
+                    counts["not_hashed"] <= 3,
+                )
+            )
+            rows.append(Row("S3 requests per redelivered object (record exists)", str(counts["redelivered"])))
+
+            log(f"small objects: {small_count}, {runs} run(s)")
+            small = small_objects(s3, paths, server.url, small_count, runs)
+            rows.append(
+                Row(f"{small_count} small objects: function throughput", f"{small['rate']:.0f} objects/s")
+            )
+            rows.append(
+                Row(
+                    f"{small_count} small objects: loop doing only the same S3 calls",
+                    f"{small['loop_rate']:.0f} objects/s",
+                )
+            )
+            rows.append(Row("  function time ÷ same-calls loop time", fmt_ratio(small["ratio"]), "(info)"))
+        shutil.rmtree(scratch_path, ignore_errors=True)
+
+    layer_size = lambda_manifest["layer"]["size"]
+    function_size = lambda_manifest["function"]["size"]
+    rows.append(
+        Row(
+            "function.zip size (python3.14-arm64)",
+            f"{function_size / 1000:.1f} KB",
+            "<= 50 KB",
+            function_size <= 50_000,
+        )
+    )
+    rows.append(
+        Row(
+            "layer.zip size (python3.14-arm64)",
+            f"{layer_size / 1e6:.2f} MB",
+            "<= 5 MB",
+            layer_size <= 5_000_000,
+        )
+    )
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
