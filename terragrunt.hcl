@@ -5,7 +5,8 @@
 # state, the generated provider, and the inputs derived from env.hcl and region.hcl.
 #
 # Run Terragrunt from live/ or below (the Makefile does). Started in the repository root,
-# `run --all` would also discover this file as a unit; the exclude block below keeps it out.
+# `run --all` would also discover this file as a unit; .terragrunt-excludes (which Terragrunt reads
+# from its working directory) keeps it out.
 
 locals {
   env    = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
@@ -33,15 +34,16 @@ locals {
     Unit        = path_relative_to_include()
   }
 
+  local_backend = {
+    endpoints                   = { s3 = local.local_endpoint }
+    force_path_style            = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+  }
+
   # Services the local provider sends to the stand-in.
   local_services = ["cloudwatch", "ec2", "iam", "kms", "lambda", "logs", "s3", "sns", "sqs", "sts"]
-}
-
-# Keep this file out of `run --all` when it is discovered as a unit of its own (started from the
-# repository root): only then is the directory being evaluated the root's own.
-exclude {
-  if      = get_terragrunt_dir() == get_parent_terragrunt_dir()
-  actions = ["all"]
 }
 
 remote_state {
@@ -66,13 +68,8 @@ remote_state {
       # data events are the better audit trail for state and need no extra bucket here.
       skip_bucket_accesslogging = true
     },
-    local.is_local ? {
-      endpoints                   = { s3 = local.local_endpoint }
-      force_path_style            = true
-      skip_credentials_validation = true
-      skip_requesting_account_id  = true
-      skip_metadata_api_check     = true
-    } : {},
+    # Only the local environment: the stand-in instead of AWS.
+    { for key, value in local.local_backend : key => value if local.is_local },
   )
 }
 

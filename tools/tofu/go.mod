@@ -1,4 +1,4 @@
-module example.local/tools/opentofu
+module example.local/tools/tofu
 
 go 1.26.6
 

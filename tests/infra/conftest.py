@@ -1,0 +1,63 @@
+"""Fixtures for tests that drive the real toolchain (OpenTofu, Terragrunt, the AWS provider).
+
+They run the binaries `make setup` links into .tools/bin with the generated CLI config that points
+OpenTofu at the locally built provider, exactly as the Makefile does.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS_BIN = ROOT / ".tools" / "bin"
+CLI_CONFIG = ROOT / ".tools" / "tofurc"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from standin import STANDIN_ENV, running_standin  # noqa: E402
+
+
+def toolchain_env(**extra: str) -> dict[str, str]:
+    """The environment the Makefile gives every tool."""
+    return {
+        **os.environ,
+        "PATH": f"{TOOLS_BIN}{os.pathsep}{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
+        "TG_TF_PATH": os.environ.get("TG_TF_PATH", "tofu"),
+        "TG_NON_INTERACTIVE": "true",
+        "TG_PARALLELISM": os.environ.get("TG_PARALLELISM", "2"),
+        "CHECKPOINT_DISABLE": "1",
+        **extra,
+    }
+
+
+def run_tool(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 1800):
+    """Run a tool, returning the completed process; the output is kept for assertion messages."""
+    return subprocess.run(
+        args, cwd=cwd, env=env or toolchain_env(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _toolchain_present() -> None:
+    missing = [name for name in ("tofu", "terragrunt", "tflint") if not (TOOLS_BIN / name).exists()]
+    if missing or not CLI_CONFIG.exists():
+        pytest.fail(f"toolchain not set up ({', '.join(missing) or 'tofurc'} missing): run `make setup`")
+
+
+@pytest.fixture(scope="session")
+def standin_endpoint() -> Iterator[str]:
+    """A moto server for the whole session (the local environment's stand-in)."""
+    with running_standin() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def standin_env(standin_endpoint: str) -> dict[str, str]:
+    """Toolchain environment pointed at the stand-in, as `make demo` sets it."""
+    return toolchain_env(LOCAL_AWS_ENDPOINT=standin_endpoint, **STANDIN_ENV)

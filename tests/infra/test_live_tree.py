@@ -1,0 +1,79 @@
+"""The live tree, as Terragrunt itself discovers it: every region has the four units, and the
+dependency graph Terragrunt reports orders them buckets -> (iam, layer) -> function."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_tool
+
+LIVE = ROOT / "live"
+UNITS = {"buckets", "iam", "layer", "function"}
+EXPECTED_DEPENDENCIES = {
+    "buckets": set(),
+    "iam": {"buckets"},
+    "layer": {"buckets"},
+    "function": {"buckets", "iam", "layer"},
+}
+
+
+def environments() -> list[Path]:
+    return sorted(path.parent for path in LIVE.glob("*/env.hcl"))
+
+
+def regions() -> list[Path]:
+    return sorted(path.parent for path in LIVE.glob("*/*/region.hcl"))
+
+
+def terragrunt_units(working_dir: Path) -> list[dict]:
+    found = run_tool(["terragrunt", "find", "--dag", "--dependencies", "--json", "--no-color"], cwd=working_dir)
+    assert found.returncode == 0, found.stdout + found.stderr
+    return json.loads(found.stdout)
+
+
+def test_the_expected_environments_and_regions_exist():
+    layout = {str(region.relative_to(LIVE)) for region in regions()}
+    assert layout == {
+        "dev/eu-central-1",
+        "staging/eu-central-1",
+        "prod/eu-central-1",
+        "prod/eu-west-1",
+        "local/us-east-1",
+    }
+
+
+@pytest.mark.parametrize("region", regions(), ids=lambda path: str(path.relative_to(LIVE)))
+def test_every_region_folder_has_all_four_units(region: Path):
+    units = {path.parent.name for path in region.glob("*/terragrunt.hcl")}
+    assert units == UNITS
+
+
+@pytest.mark.parametrize("environment", environments(), ids=lambda path: path.name)
+def test_terragrunt_orders_buckets_then_iam_and_layer_then_function(environment: Path):
+    discovered = terragrunt_units(environment)
+    order = [unit["path"] for unit in discovered]
+    by_region: dict[str, dict[str, set[str]]] = {}
+    for unit in discovered:
+        region, name = unit["path"].split("/")
+        dependencies = {path.split("/")[1] for path in unit.get("dependencies", [])}
+        assert all(path.startswith(f"{region}/") for path in unit.get("dependencies", [])), unit
+        by_region.setdefault(region, {})[name] = dependencies
+
+    expected_regions = {region_file.parent.name for region_file in environment.glob("*/region.hcl")}
+    assert set(by_region) == expected_regions
+    for region, units in by_region.items():
+        assert units == EXPECTED_DEPENDENCIES, region
+        position = {name: order.index(f"{region}/{name}") for name in units}
+        assert position["buckets"] < position["iam"] < position["function"]
+        assert position["buckets"] < position["layer"] < position["function"]
+
+
+def test_run_all_from_the_repository_root_does_not_treat_the_root_configuration_as_a_unit():
+    discovered = run_tool(["terragrunt", "find", "--json", "--no-color"], cwd=ROOT)
+    assert discovered.returncode == 0, discovered.stderr
+    paths = [unit["path"] for unit in json.loads(discovered.stdout)]
+    assert "." not in paths
+    assert len(paths) == 4 * len(regions())
