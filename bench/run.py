@@ -50,11 +50,11 @@ SOURCE_BUCKET = "bench-source"
 RESULTS_BUCKET = "bench-results"
 BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
 
-# Fresh-process snippets. argv[1] is a JSON spec; the first three path entries are /var/task,
+# Fresh-process snippets. Standard input is a JSON spec; the first three path entries are /var/task,
 # /opt/python and /var/runtime stand-ins (empty strings are skipped).
 IMPORT_TIMER = r"""
 import json, sys, time
-spec = json.loads(sys.argv[1])
+spec = json.loads(sys.stdin.read())
 sys.path[:0] = [p for p in spec["path"] if p]
 started = time.perf_counter()
 exec(spec["code"])
@@ -63,7 +63,7 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 
 PREAMBLE = r"""
 import json, sys, time
-spec = json.loads(sys.argv[1])
+spec = json.loads(sys.stdin.read())
 sys.path[:0] = [p for p in spec["path"] if p]
 import boto3
 
@@ -163,7 +163,8 @@ def median(values: list[float]) -> float:
 def child(code: str, spec: dict, env: dict[str, str], stdout_to_null: bool = False) -> dict:
     """Run a snippet in a fresh, isolated interpreter (no site-packages, no bytecode writes)."""
     result = subprocess.run(
-        [BASE_PYTHON, "-I", "-S", "-B", "-c", code, json.dumps(spec)],
+        [BASE_PYTHON, "-I", "-S", "-B", "-c", code],
+        input=json.dumps(spec),
         env=env,
         stdout=subprocess.DEVNULL if stdout_to_null else subprocess.PIPE,
         stderr=subprocess.PIPE,

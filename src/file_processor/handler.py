@@ -27,7 +27,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config as BotoConfig
 
-from file_processor.config import Config, load_config
+from file_processor.config import Config, ConfigError, load_config
 from file_processor.events import MalformedEventError, ObjectEvent, parse_event
 from file_processor.processor import ERROR, Outcome, S3Client, process_object
 
@@ -124,7 +124,11 @@ def _emit_outcomes(counts: Counter[str]) -> None:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict, context: LambdaContext) -> dict:
-    config = get_config()
+    try:
+        config = get_config()
+    except ConfigError as error:
+        logger.error("invalid configuration: nothing was processed", extra={"reason": str(error)})
+        raise
     try:
         events = parse_event(event)
     except MalformedEventError as error:
