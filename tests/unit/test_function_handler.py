@@ -449,3 +449,33 @@ def test_client_error_codes_are_branched_not_swallowed(s3, lambda_context, monke
 
     with pytest.raises(ProcessingFailedError, match="SlowDown"):
         handler(event, lambda_context)
+
+
+class _RawBody:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_kwargs):
+        yield self._data
+
+
+def test_transient_s3_error_is_retried_by_botocore_and_the_object_recorded(s3, lambda_context):
+    from botocore.awsrequest import AWSResponse
+
+    _, event = put_object(s3, "flaky.txt", b"eventually\n")
+    client = handler_module.s3_client(handler_module.get_config())
+    attempts = []
+
+    def slow_down_once(request, **_kwargs):
+        attempts.append(request.method)
+        if len(attempts) == 1:
+            error = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            return AWSResponse(request.url, 503, {}, _RawBody(error))
+        return None  # later attempts go on to moto
+
+    client.meta.events.register_first("before-send.s3.GetObject", slow_down_once)
+
+    result = handler(event, lambda_context)
+
+    assert only_outcome(result) == "recorded"
+    assert len(attempts) == 2
