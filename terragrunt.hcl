@@ -26,6 +26,8 @@ locals {
   is_local       = local.env.is_local
   local_endpoint = try(local.env.endpoint, "")
 
+  offline_validate = get_env("TG_OFFLINE_VALIDATE", "false") == "true"
+
   default_tags = {
     Project     = local.project
     Environment = local.environment
@@ -34,16 +36,42 @@ locals {
     Unit        = path_relative_to_include()
   }
 
+  state_access_logging = {
+    accesslogging_bucket_name   = "${local.project}-tfstate-logs-${local.account_id}-${local.aws_region}"
+    accesslogging_target_prefix = "state/"
+  }
+
   local_backend = {
     endpoints                   = { s3 = local.local_endpoint }
-    force_path_style            = true
+    use_path_style              = true
     skip_credentials_validation = true
     skip_requesting_account_id  = true
     skip_metadata_api_check     = true
+    # moto ignores policy conditions, so the TLS-only Deny would refuse every request over the
+    # stand-in's plain HTTP. Real environments keep it.
+    skip_bucket_enforced_tls = true
   }
 
-  # Services the local provider sends to the stand-in.
+  # Which account the provider may touch; the stand-in has no real account to protect.
+  real_provider_settings = "\n  allowed_account_ids = [\"${local.account_id}\"]\n"
+
+  # Local stand-in (moto server): no real credentials, path-style S3, every service on one port.
   local_services = ["cloudwatch", "ec2", "iam", "kms", "lambda", "logs", "s3", "sns", "sqs", "sts"]
+  local_provider_settings = join("\n", concat(
+    [
+      "",
+      "  # Provider 6.x reads bucket tags through S3 Control at <account id>.<endpoint host>, a name",
+      "  # that cannot resolve for 127.0.0.1; without an account ID it uses the plain S3 API instead.",
+      "  skip_requesting_account_id  = true",
+      "  skip_credentials_validation = true",
+      "  skip_metadata_api_check     = true",
+      "  s3_use_path_style           = true",
+      "",
+      "  endpoints {",
+    ],
+    [for service in local.local_services : format("    %-10s = %q", service, local.local_endpoint)],
+    ["  }", ""],
+  ))
 }
 
 remote_state {
@@ -64,10 +92,9 @@ remote_state {
       region       = local.aws_region
       encrypt      = true
       use_lockfile = true
-      # Terragrunt would create a second bucket for access logs of the state bucket; CloudTrail
-      # data events are the better audit trail for state and need no extra bucket here.
-      skip_bucket_accesslogging = true
     },
+    # Server access logs of the state bucket go to a log bucket Terragrunt creates beside it.
+    { for key, value in local.state_access_logging : key => value if !local.is_local },
     # Only the local environment: the stand-in instead of AWS.
     { for key, value in local.local_backend : key => value if local.is_local },
   )
@@ -78,35 +105,28 @@ generate "provider" {
   if_exists = "overwrite_terragrunt"
   contents  = <<-EOF
     provider "aws" {
-      region              = "${local.aws_region}"
-      allowed_account_ids = ["${local.account_id}"]
+      region = "${local.aws_region}"
 
       default_tags {
         tags = ${jsonencode(local.default_tags)}
       }
-    %{~if local.is_local}
-
-      # Local stand-in (moto server): no real credentials, path-style S3, every service on one port.
-      skip_credentials_validation = true
-      skip_metadata_api_check     = true
-      s3_use_path_style           = true
-
-      endpoints {
-    %{~for service in local.local_services}
-        ${service} = "${local.local_endpoint}"
-    %{~endfor}
-      }
-    %{~endif}
-    }
+    ${local.is_local ? local.local_provider_settings : local.real_provider_settings}}
   EOF
 }
 
-# The local stand-in forgets everything when it stops and may come back on another port, so the
-# backend is re-initialised instead of migrated.
 terraform {
+  # The local stand-in forgets everything when it stops and may come back on another port, so the
+  # backend is re-initialised instead of migrated.
   extra_arguments "reconfigure_local_backend" {
     commands  = local.is_local ? ["init"] : []
     arguments = ["-reconfigure"]
+  }
+
+  # `make validate` (TG_OFFLINE_VALIDATE=true) checks every environment without credentials: no
+  # backend, and dependencies answer with their mock outputs.
+  extra_arguments "offline_validate" {
+    commands  = local.offline_validate ? ["init"] : []
+    arguments = ["-backend=false"]
   }
 }
 

@@ -20,6 +20,8 @@ dependency "buckets" {
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
+  # `make validate` runs without credentials or state: use the mocks, read nothing.
+  skip_outputs = get_env("TG_OFFLINE_VALIDATE", "false") == "true"
 }
 
 dependency "iam" {
@@ -30,6 +32,8 @@ dependency "iam" {
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
+  # `make validate` runs without credentials or state: use the mocks, read nothing.
+  skip_outputs = get_env("TG_OFFLINE_VALIDATE", "false") == "true"
 }
 
 dependency "layer" {
@@ -40,6 +44,8 @@ dependency "layer" {
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
+  # `make validate` runs without credentials or state: use the mocks, read nothing.
+  skip_outputs = get_env("TG_OFFLINE_VALIDATE", "false") == "true"
 }
 
 inputs = {

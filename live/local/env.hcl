@@ -13,5 +13,13 @@ locals {
     alarm_email_addresses    = []
     force_destroy            = true  # throwaway: destroy must work with objects in the buckets
     retain_replaced_versions = false # throwaway: destroy removes every layer version
+    # moto 5.2 ignores policy conditions, so the buckets' conditional Deny statements (TLS only,
+    # encryption headers) would deny every object request; real environments always enforce them.
+    enforce_deny_statements = false
+    # moto 5.2 does not speak the Smithy RPCv2 CBOR protocol of the provider's CloudWatch client,
+    # so the stand-in cannot hold the alarms; every real environment creates them.
+    alarms_enabled = false
+    # moto 5.2 does not store a function's LoggingConfig: every plan would show it as a change.
+    logging_config_enabled = false
   }
 }

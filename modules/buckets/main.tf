@@ -21,6 +21,13 @@ locals {
   }
 
   bucket_names = { for purpose in local.purposes : purpose => "${var.name_prefix}-${purpose}-${local.account_id}" }
+
+  # Buckets that get a policy: all of them, unless the Deny guardrails are off (the local stand-in
+  # only), when just the log bucket keeps its log-delivery grant.
+  policy_purposes = toset([
+    for purpose in local.purposes : purpose
+    if var.enforce_deny_statements || purpose == local.log_bucket_purpose
+  ])
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -219,7 +226,7 @@ resource "aws_s3_bucket_logging" "this" {
 # Bucket policies: TLS only, no foreign encryption on upload, log delivery into the log bucket
 # ---------------------------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "bucket" {
+data "aws_iam_policy_document" "guardrails" {
   for_each = local.bucket_names
 
   statement {
@@ -330,40 +337,47 @@ data "aws_iam_policy_document" "bucket" {
       }
     }
   }
+}
 
-  dynamic "statement" {
-    for_each = each.key == local.log_bucket_purpose ? [local.logged_purposes] : []
+data "aws_iam_policy_document" "log_delivery" {
+  statement {
+    sid       = "AllowServerAccessLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.bucket_names[local.log_bucket_purpose]}/*"]
 
-    content {
-      sid       = "AllowServerAccessLogDelivery"
-      actions   = ["s3:PutObject"]
-      resources = ["arn:${local.partition}:s3:::${each.value}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
 
-      principals {
-        type        = "Service"
-        identifiers = ["logging.s3.amazonaws.com"]
-      }
+    # Confused-deputy guard: only this account's own buckets may deliver logs here.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
 
-      # Confused-deputy guard: only this account's own buckets may deliver logs here.
-      condition {
-        test     = "StringEquals"
-        variable = "aws:SourceAccount"
-        values   = [local.account_id]
-      }
-
-      condition {
-        test     = "ArnLike"
-        variable = "aws:SourceArn"
-        values   = [for purpose in statement.value : "arn:${local.partition}:s3:::${local.bucket_names[purpose]}"]
-      }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [for purpose in local.logged_purposes : "arn:${local.partition}:s3:::${local.bucket_names[purpose]}"]
     }
   }
 }
 
-resource "aws_s3_bucket_policy" "this" {
-  for_each = aws_s3_bucket.this
+data "aws_iam_policy_document" "bucket" {
+  for_each = local.policy_purposes
 
-  bucket = each.value.id
+  source_policy_documents = compact([
+    var.enforce_deny_statements ? data.aws_iam_policy_document.guardrails[each.key].json : "",
+    each.key == local.log_bucket_purpose ? data.aws_iam_policy_document.log_delivery.json : "",
+  ])
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  for_each = local.policy_purposes
+
+  bucket = aws_s3_bucket.this[each.key].id
   policy = data.aws_iam_policy_document.bucket[each.key].json
 
   # With block_public_policy on, S3 validates the policy is not public; apply the block first.

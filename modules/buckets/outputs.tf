@@ -42,3 +42,8 @@ output "sse_algorithms" {
   description = "Default encryption of each bucket by purpose: \"aws:kms\" or \"AES256\"."
   value       = local.sse_algorithm
 }
+
+output "guardrail_policies" {
+  description = "Deny statements of each bucket's policy as JSON, by purpose (applied unless enforce_deny_statements is false)."
+  value       = { for purpose, document in data.aws_iam_policy_document.guardrails : purpose => document.json }
+}

@@ -108,11 +108,15 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
-  logging_config {
-    log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.this.name
-    application_log_level = var.log_level
-    system_log_level      = "WARN"
+  dynamic "logging_config" {
+    for_each = var.logging_config_enabled ? [1] : []
+
+    content {
+      log_format            = "JSON"
+      log_group             = aws_cloudwatch_log_group.this.name
+      application_log_level = var.log_level
+      system_log_level      = "WARN"
+    }
   }
 
   dynamic "snap_start" {
@@ -133,6 +137,10 @@ resource "aws_lambda_function" "this" {
   }
 
   tags = var.tags
+
+  # The log group (with its retention) must exist before the first invocation, or Lambda creates
+  # one that keeps logs forever.
+  depends_on = [aws_cloudwatch_log_group.this]
 
   lifecycle {
     precondition {

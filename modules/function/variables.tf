@@ -299,6 +299,12 @@ variable "log_level" {
   }
 }
 
+variable "logging_config_enabled" {
+  description = "Configure Lambda's advanced logging: JSON log format, log-level filtering (log_level) and the log group. Only the local stand-in sets false: moto 5.2 does not store a function's LoggingConfig, so every plan would show it as a change. Powertools writes JSON logs either way."
+  type        = bool
+  default     = true
+}
+
 variable "log_retention_days" {
   description = "Days the function's logs are kept; one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html)."
   type        = number
@@ -352,6 +358,12 @@ variable "failure_queue_retention_seconds" {
     condition     = var.failure_queue_retention_seconds >= 60 && var.failure_queue_retention_seconds <= 1209600
     error_message = "failure_queue_retention_seconds must be between 60 and 1209600."
   }
+}
+
+variable "alarms_enabled" {
+  description = "Create the CloudWatch alarms (errors, throttles, destination delivery failures, failure queue not empty). Only the local stand-in sets false: moto 5.2 does not speak the Smithy RPCv2 CBOR protocol that the provider's CloudWatch client uses."
+  type        = bool
+  default     = true
 }
 
 variable "alarm_period_seconds" {

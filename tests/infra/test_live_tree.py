@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_tool
 
 LIVE = ROOT / "live"
@@ -29,7 +28,9 @@ def regions() -> list[Path]:
 
 
 def terragrunt_units(working_dir: Path) -> list[dict]:
-    found = run_tool(["terragrunt", "find", "--dag", "--dependencies", "--json", "--no-color"], cwd=working_dir)
+    found = run_tool(
+        ["terragrunt", "find", "--dag", "--dependencies", "--json", "--no-color"], cwd=working_dir
+    )
     assert found.returncode == 0, found.stdout + found.stderr
     return json.loads(found.stdout)
 
