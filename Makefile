@@ -34,9 +34,8 @@ versions: ## Print every pinned tool and package version
 	@$(PYTHON3) scripts/toolchain.py versions
 
 .PHONY: demo
-demo: setup ## Deploy the whole stack to the local AWS stand-in, drop a file (FILE=path) and show its record
-	@echo "make demo: the local end-to-end run is not built yet (issue 5); setup finished." >&2
-	@exit 1
+demo: setup ## Deploy the whole stack to the local AWS stand-in, drop a file (FILE=path) and show its record (KEEP=1 keeps it running)
+	$(VENV_PY) scripts/demo.py $(if $(FILE),--file "$(FILE)") $(if $(KEEP),--keep)
 
 .PHONY: test
 test: setup ## Every check and test: pre-commit on all files, then pytest (what CI runs)

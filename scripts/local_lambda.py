@@ -1,0 +1,623 @@
+#!/usr/bin/env python3
+"""Run the deployed function on S3 events the way the Lambda service would, on the local stand-in.
+
+The stand-in (moto server) holds the function, its layer and the bucket notification, but it cannot
+execute Lambda code without Docker. This runner does the Lambda service's part, from what was
+really deployed:
+
+1. reads the trigger bucket's notification configuration and matches the object against it;
+2. builds the S3 event for the object as S3 sends it (key URL-encoded with "+" for spaces, size,
+   ETag, version ID, sequencer);
+3. fetches the deployed function and layer packages from the artifacts bucket (content-addressed,
+   so the key follows from the SHA-256) and checks each against the CodeSha256 the stand-in
+   reports for the deployed function and layer version;
+4. lays them out like /var/task and /opt, beside a stand-in for /var/runtime (the runner's own
+   boto3, as the Lambda Python runtime brings its own), and runs the handler in a clean
+   interpreter (-I -S -B: no site-packages, no user site, no bytecode writes) with only those paths,
+   the function's deployed environment variables and what the Lambda runtime adds;
+5. on an error, retries as the function's asynchronous invoke configuration says, then sends the
+   invocation record to its on-failure destination, as Lambda does. Retries run immediately (Lambda
+   waits about one and then two minutes) so a demo does not stall.
+
+Logs of the function go to its log group in the stand-in and to build/local-logs/<function>.log.
+
+Usage:
+    scripts/local_lambda.py --endpoint http://127.0.0.1:PORT --artifacts-bucket NAME \\
+        --bucket TRIGGER_BUCKET --key KEY [--key KEY ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import hashlib
+import json
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "build" / "local-logs"
+# What the Lambda Python runtime itself provides in /var/runtime.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+STANDIN_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+BOOTSTRAP = r'''
+"""Runtime stand-in: import the handler once (the init phase), then serve one event per line."""
+import importlib, json, os, sys, time, traceback, uuid
+
+task, opt_python, runtime_dir, handler_spec, function_name, function_arn = sys.argv[1:7]
+sys.path[:0] = [task, opt_python, runtime_dir]
+protocol = sys.stdout
+sys.stdout = sys.stderr  # the function's prints are logs, as in Lambda
+
+
+class Context:
+    def __init__(self, request_id, deadline_ms, memory_mb, log_group, log_stream):
+        self.aws_request_id = request_id
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function_arn
+        self.memory_limit_in_mb = int(memory_mb)
+        self.log_group_name = log_group
+        self.log_stream_name = log_stream
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+
+module_name, _, attribute = handler_spec.rpartition(".")
+handler = getattr(importlib.import_module(module_name), attribute)
+protocol.write(json.dumps({"ready": True}) + "\n")
+protocol.flush()
+
+for line in sys.stdin:
+    request = json.loads(line)
+    os.environ["_X_AMZN_TRACE_ID"] = request["traceId"]
+    context = Context(
+        request["requestId"],
+        request["deadlineMs"],
+        os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],
+        os.environ["AWS_LAMBDA_LOG_GROUP_NAME"],
+        os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
+    )
+    try:
+        reply = {"ok": True, "result": handler(request["event"], context)}
+    except Exception as error:  # what the runtime reports as an Unhandled function error
+        reply = {"ok": False, "errorType": type(error).__name__, "errorMessage": str(error),
+                 "stackTrace": traceback.format_exception(error)}
+    sys.stderr.flush()
+    protocol.write(json.dumps(reply, default=str) + "\n")
+    protocol.flush()
+'''
+
+
+class RunnerError(Exception):
+    """The runner could not do what the Lambda service would; the message says why."""
+
+
+def log(message: str) -> None:
+    print(f"[lambda] {message}", flush=True)
+
+
+@dataclass(frozen=True)
+class NotificationTarget:
+    configuration_id: str
+    function_arn: str
+    events: tuple[str, ...]
+    prefix: str
+    suffix: str
+
+    def matches(self, key: str, event_name: str) -> bool:
+        wanted = f"s3:{event_name}"
+        event_ok = any(
+            wanted == pattern or (pattern.endswith("*") and wanted.startswith(pattern[:-1]))
+            for pattern in self.events
+        )
+        return event_ok and key.startswith(self.prefix) and key.endswith(self.suffix)
+
+
+@dataclass(frozen=True)
+class DeployedLayer:
+    arn: str
+    name: str
+    version: int
+    code_sha256: str
+
+
+@dataclass
+class DeployedFunction:
+    name: str
+    invoke_arn: str
+    runtime: str
+    handler: str
+    memory_mb: int
+    timeout_s: int
+    code_sha256: str
+    environment: dict[str, str]
+    layers: list[DeployedLayer]
+    log_group: str
+    log_level: str | None = None
+    max_retry_attempts: int = 2
+    failure_destination: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Invocation:
+    """What happened to one asynchronous event: every attempt, and where a failure ended up."""
+
+    request_id: str
+    attempts: list[dict] = field(default_factory=list)
+    destination_record: dict | None = None
+    destination: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return bool(self.attempts) and self.attempts[-1]["ok"]
+
+
+def hex_to_base64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def base64_to_hex(b64_digest: str) -> str:
+    return base64.b64decode(b64_digest).hex()
+
+
+class LocalLambdaService:
+    """The Lambda service's part of an S3-triggered invocation, against the stand-in."""
+
+    def __init__(self, endpoint: str, artifacts_bucket: str, region: str = "us-east-1") -> None:
+        self.endpoint = endpoint
+        self.region = region
+        self.artifacts_bucket = artifacts_bucket
+        session = boto3.session.Session(region_name=region, **_session_credentials())
+        self.s3 = session.client("s3", endpoint_url=endpoint)
+        self.awslambda = session.client("lambda", endpoint_url=endpoint)
+        self.sqs = session.client("sqs", endpoint_url=endpoint)
+        self.logs = session.client("logs", endpoint_url=endpoint)
+        self._environments: dict[str, ExecutionEnvironment] = {}
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> LocalLambdaService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    # --- S3's part -----------------------------------------------------------------------------
+
+    def notification_targets(self, bucket: str) -> list[NotificationTarget]:
+        config = self.s3.get_bucket_notification_configuration(Bucket=bucket)
+        targets = []
+        for entry in config.get("LambdaFunctionConfigurations", []):
+            rules = {
+                rule["Name"].lower(): rule["Value"]
+                for rule in entry.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+            }
+            targets.append(
+                NotificationTarget(
+                    configuration_id=entry.get("Id", ""),
+                    function_arn=entry["LambdaFunctionArn"],
+                    events=tuple(entry["Events"]),
+                    prefix=rules.get("prefix", ""),
+                    suffix=rules.get("suffix", ""),
+                )
+            )
+        return targets
+
+    def s3_event(self, bucket: str, key: str, target: NotificationTarget) -> dict:
+        """The event S3 sends for a new object (ObjectCreated:Put)."""
+        head = self.s3.head_object(Bucket=bucket, Key=key)
+        obj: dict[str, Any] = {
+            "key": quote_plus(key, safe="/"),
+            "size": head["ContentLength"],
+            "eTag": head["ETag"].strip('"'),
+            "sequencer": f"{time.time_ns():X}",
+        }
+        if head.get("VersionId") and head["VersionId"] != "null":
+            obj["versionId"] = head["VersionId"]
+        return {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": self.region,
+                    "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "eventName": "ObjectCreated:Put",
+                    "userIdentity": {"principalId": "AWS:LOCALRUNNER"},
+                    "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                    "responseElements": {
+                        "x-amz-request-id": secrets.token_hex(8).upper(),
+                        "x-amz-id-2": secrets.token_urlsafe(48),
+                    },
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "configurationId": target.configuration_id,
+                        "bucket": {
+                            "name": bucket,
+                            "ownerIdentity": {"principalId": "LOCALRUNNER"},
+                            "arn": f"arn:aws:s3:::{bucket}",
+                        },
+                        "object": obj,
+                    },
+                }
+            ]
+        }
+
+    # --- Lambda's part -------------------------------------------------------------------------
+
+    def deployed_function(self, function_arn: str) -> DeployedFunction:
+        config = self.awslambda.get_function(FunctionName=function_arn)["Configuration"]
+        layers = [self._deployed_layer(layer["Arn"]) for layer in config.get("Layers", [])]
+        qualifier = function_arn.split(":")[7] if function_arn.count(":") == 7 else None
+        invoke_config = self._event_invoke_config(config["FunctionName"], qualifier)
+        destination = invoke_config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        logging = config.get("LoggingConfig", {})
+        return DeployedFunction(
+            name=config["FunctionName"],
+            invoke_arn=function_arn,
+            runtime=config["Runtime"],
+            handler=config["Handler"],
+            memory_mb=config.get("MemorySize", 128),
+            timeout_s=config.get("Timeout", 3),
+            code_sha256=config["CodeSha256"],
+            environment=config.get("Environment", {}).get("Variables", {}),
+            layers=layers,
+            log_group=logging.get("LogGroup", f"/aws/lambda/{config['FunctionName']}"),
+            log_level=logging.get("ApplicationLogLevel"),
+            max_retry_attempts=invoke_config.get("MaximumRetryAttempts", 2),
+            failure_destination=destination,
+        )
+
+    def _deployed_layer(self, layer_version_arn: str) -> DeployedLayer:
+        # GetLayerVersionByArn is not implemented by moto 5.2; GetLayerVersion by name is.
+        *_, name, version = layer_version_arn.split(":")
+        layer = self.awslambda.get_layer_version(LayerName=name, VersionNumber=int(version))
+        return DeployedLayer(layer_version_arn, name, int(version), layer["Content"]["CodeSha256"])
+
+    def _event_invoke_config(self, function_name: str, qualifier: str | None) -> dict:
+        kwargs = {"FunctionName": function_name, **({"Qualifier": qualifier} if qualifier else {})}
+        try:
+            return self.awslambda.get_function_event_invoke_config(**kwargs)
+        except self.awslambda.exceptions.ResourceNotFoundException:
+            return {}
+
+    def _fetch_package(self, prefix: str, name: str, code_sha256: str, target: Path) -> Path:
+        key = f"{prefix}/{name}/{base64_to_hex(code_sha256)}.zip"
+        try:
+            body = self.s3.get_object(Bucket=self.artifacts_bucket, Key=key)["Body"].read()
+        except self.s3.exceptions.NoSuchKey as error:
+            raise RunnerError(
+                f"the deployed package s3://{self.artifacts_bucket}/{key} is missing"
+            ) from error
+        actual = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        if actual != code_sha256:
+            raise RunnerError(
+                f"s3://{self.artifacts_bucket}/{key} has CodeSha256 {actual}, "
+                f"but the stand-in reports {code_sha256} for the deployed {prefix[:-1]} {name}"
+            )
+        target.write_bytes(body)
+        log(f"{prefix[:-1]} package {key} matches the deployed CodeSha256 {code_sha256}")
+        return target
+
+    def execution_environment(self, function: DeployedFunction) -> ExecutionEnvironment:
+        """A warm execution environment for this function and code, created on first use."""
+        cache_key = f"{function.name}:{function.code_sha256}:{[layer.arn for layer in function.layers]}"
+        if cache_key not in self._environments:
+            root = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lambda-")))
+            packages = root / "packages"
+            packages.mkdir()
+            function_zip = self._fetch_package(
+                "functions", function.name, function.code_sha256, packages / "function.zip"
+            )
+            layer_zips = [
+                self._fetch_package("layers", layer.name, layer.code_sha256, packages / f"layer-{index}.zip")
+                for index, layer in enumerate(function.layers)
+            ]
+            environment = ExecutionEnvironment(self, function, root, function_zip, layer_zips)
+            self._environments[cache_key] = self._stack.enter_context(environment)
+        return self._environments[cache_key]
+
+    def invoke_async(self, function: DeployedFunction, event: dict) -> Invocation:
+        """One asynchronous invocation: attempts, retries, then the on-failure destination."""
+        invocation = Invocation(request_id=str(uuid.uuid4()))
+        environment = self.execution_environment(function)
+        for attempt in range(1 + function.max_retry_attempts):
+            reply = environment.invoke(event, invocation.request_id)
+            invocation.attempts.append(reply)
+            if reply["ok"]:
+                return invocation
+            log(f"attempt {attempt + 1} failed: {reply['errorType']}: {reply['errorMessage']}")
+        invocation.destination_record = self._failure_record(function, event, invocation)
+        invocation.destination = function.failure_destination
+        self._deliver_failure(invocation)
+        return invocation
+
+    def _failure_record(self, function: DeployedFunction, event: dict, invocation: Invocation) -> dict:
+        last = invocation.attempts[-1]
+        return {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "requestContext": {
+                "requestId": invocation.request_id,
+                "functionArn": function.invoke_arn,
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": len(invocation.attempts),
+            },
+            "requestPayload": event,
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "responsePayload": {
+                "errorMessage": last["errorMessage"],
+                "errorType": last["errorType"],
+                "requestId": invocation.request_id,
+                "stackTrace": last.get("stackTrace", []),
+            },
+        }
+
+    def _deliver_failure(self, invocation: Invocation) -> None:
+        destination = invocation.destination
+        body = json.dumps(invocation.destination_record)
+        if not destination:
+            log("no on-failure destination configured; Lambda would drop this event after its retries")
+            return
+        if not destination.startswith("arn:aws:sqs:"):
+            log(f"on-failure destination {destination} is not SQS; the runner would send:\n{body}")
+            return
+        queue_name = destination.rsplit(":", 1)[1]
+        queue_url = self.sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        self.sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        log(f"sent the invocation record to the on-failure destination {destination}")
+
+    def forward_logs(self, function: DeployedFunction, stream: str, lines: list[str]) -> None:
+        """Put the function's log lines into its log group, where Lambda would have put them."""
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        with (LOG_DIR / f"{function.name}.log").open("a", encoding="utf-8") as handle:
+            handle.writelines(line + "\n" for line in lines)
+        if not lines:
+            return
+        with contextlib.suppress(self.logs.exceptions.ResourceAlreadyExistsException):
+            self.logs.create_log_stream(logGroupName=function.log_group, logStreamName=stream)
+        now = int(time.time() * 1000)
+        self.logs.put_log_events(
+            logGroupName=function.log_group,
+            logStreamName=stream,
+            logEvents=[{"timestamp": now, "message": line} for line in lines],
+        )
+
+
+def _session_credentials() -> dict[str, str]:
+    # The stand-in accepts any credentials; these never reach AWS.
+    return {
+        "aws_access_key_id": STANDIN_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": STANDIN_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+class ExecutionEnvironment:
+    """One warm 'execution environment': the unzipped packages and a clean interpreter serving events."""
+
+    def __init__(
+        self,
+        service: LocalLambdaService,
+        function: DeployedFunction,
+        root: Path,
+        function_zip: Path,
+        layer_zips: list[Path],
+    ) -> None:
+        self.service = service
+        self.function = function
+        self.root = root
+        self.task = root / "var" / "task"
+        self.opt = root / "opt"
+        self.runtime = root / "var" / "runtime"
+        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self._unpack(function_zip, layer_zips)
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self.process: subprocess.Popen | None = None
+
+    def _unpack(self, function_zip: Path, layer_zips: list[Path]) -> None:
+        with zipfile.ZipFile(function_zip) as archive:
+            archive.extractall(self.task)
+        self.opt.mkdir(parents=True)
+        for layer_zip in layer_zips:  # in order: a later layer overwrites an earlier one
+            with zipfile.ZipFile(layer_zip) as archive:
+                archive.extractall(self.opt)
+        self.runtime.mkdir(parents=True)
+        site_packages = Path(boto3.__file__).resolve().parents[1]
+        for name in RUNTIME_PACKAGES:
+            (self.runtime / name).symlink_to(site_packages / name)
+        (self.runtime / "bootstrap.py").write_text(BOOTSTRAP, encoding="utf-8")
+
+    def _interpreter(self) -> str:
+        wanted = self.function.runtime.removeprefix("python")
+        have = f"{sys.version_info.major}.{sys.version_info.minor}"
+        if not self.function.runtime.startswith("python") or wanted != have:
+            raise RunnerError(
+                f"the deployed function runs {self.function.runtime}, but this runner is Python {have}: "
+                "the local environment must target this machine's Python (scripts/build_packages.py --local)"
+            )
+        return getattr(sys, "_base_executable", sys.executable)
+
+    def _environment(self) -> dict[str, str]:
+        function = self.function
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            **function.environment,
+            # What the Lambda runtime sets for every function.
+            "AWS_REGION": self.service.region,
+            "AWS_DEFAULT_REGION": self.service.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "LAMBDA_TASK_ROOT": str(self.task),
+            "LAMBDA_RUNTIME_DIR": str(self.runtime),
+            "_HANDLER": function.handler,
+            **STANDIN_CREDENTIALS,
+            # The network: Lambda reaches AWS; this environment reaches the stand-in instead.
+            "AWS_ENDPOINT_URL": self.service.endpoint,
+        }
+        if function.log_level:
+            env["AWS_LAMBDA_LOG_LEVEL"] = function.log_level
+        return env
+
+    def __enter__(self) -> ExecutionEnvironment:
+        command = [
+            self._interpreter(),
+            "-I",
+            "-S",
+            "-B",
+            str(self.runtime / "bootstrap.py"),
+            str(self.task),
+            str(self.opt / "python"),
+            str(self.runtime),
+            self.function.handler,
+            self.function.name,
+            self.function.invoke_arn,
+        ]
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self._environment(),
+            cwd=self.task,
+        )
+        threading.Thread(target=self._collect_logs, daemon=True).start()
+        ready = self.process.stdout.readline()
+        if not ready:
+            self.process.wait()
+            raise RunnerError(f"the function failed its init phase:\n{self._drain_logs_text()}")
+        log(f"execution environment ready (init {time.monotonic() - started:.2f} s): {self.function.name}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._flush_logs()
+
+    def _collect_logs(self) -> None:
+        for line in self.process.stderr:
+            with self._lock:
+                self._lines.append(line.rstrip("\n"))
+
+    def _drain_logs(self) -> list[str]:
+        with self._lock:
+            lines, self._lines = self._lines, []
+        return lines
+
+    def _drain_logs_text(self) -> str:
+        time.sleep(0.2)
+        return "\n".join(self._drain_logs())
+
+    def _flush_logs(self) -> None:
+        time.sleep(0.05)  # let the reader thread take the last lines of the invocation
+        self.service.forward_logs(self.function, self.log_stream, self._drain_logs())
+
+    def invoke(self, event: dict, request_id: str) -> dict:
+        if self.process.poll() is not None:
+            raise RunnerError(f"the execution environment exited with code {self.process.returncode}")
+        request = {
+            "event": event,
+            "requestId": request_id,
+            # Sampled=0: nothing is sent to an X-Ray daemon, which does not exist here.
+            "traceId": (
+                f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
+                f"Parent={secrets.token_hex(8)};Sampled=0"
+            ),
+            "deadlineMs": time.time() * 1000 + self.function.timeout_s * 1000,
+        }
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        self._flush_logs()
+        if not line:
+            raise RunnerError(f"the execution environment crashed (exit code {self.process.wait()})")
+        return json.loads(line)
+
+
+def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str]) -> list[dict]:
+    """Deliver an ObjectCreated event for each key to every function its notification names."""
+    results = []
+    targets = service.notification_targets(bucket)
+    if not targets:
+        raise RunnerError(f"bucket {bucket} has no Lambda notification configured")
+    functions: dict[str, DeployedFunction] = {}
+    for key in keys:
+        matching = [target for target in targets if target.matches(key, "ObjectCreated:Put")]
+        if not matching:
+            log(f"{key!r} matches no notification filter of {bucket}; S3 sends no event")
+        for target in matching:
+            if target.function_arn not in functions:
+                functions[target.function_arn] = service.deployed_function(target.function_arn)
+            function = functions[target.function_arn]
+            event = service.s3_event(bucket, key, target)
+            invocation = service.invoke_async(function, event)
+            results.append({"key": key, "function": function.name, "invocation": invocation})
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--endpoint", required=True, help="the stand-in, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--artifacts-bucket", required=True, help="bucket holding the deployed packages")
+    parser.add_argument("--bucket", required=True, help="trigger bucket the objects are in")
+    parser.add_argument("--key", action="append", required=True, help="object key (repeatable)")
+    parser.add_argument("--region", default="us-east-1")
+    args = parser.parse_args(argv)
+    try:
+        with LocalLambdaService(args.endpoint, args.artifacts_bucket, args.region) as service:
+            for result in process_new_objects(service, args.bucket, args.key):
+                invocation = result["invocation"]
+                print(
+                    json.dumps(
+                        {"key": result["key"], "ok": invocation.succeeded, "attempts": invocation.attempts},
+                        default=str,
+                    )
+                )
+    except RunnerError as error:
+        print(f"[lambda] error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Drive Terragrunt over the live tree from Python: the environment every run needs, `run --all`
+on an environment (optionally one region, selected with Terragrunt's own --filter), unit outputs,
+and the per-unit timings Terragrunt reports.
+
+Used by scripts/demo.py, scripts/rollout.py and the tests; the Makefile sets the same variables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIVE = ROOT / "live"
+TOOLS_BIN = ROOT / ".tools" / "bin"
+CLI_CONFIG = ROOT / ".tools" / "tofurc"
+REPORTS = ROOT / "build" / "reports"
+
+
+class StackError(Exception):
+    """A Terragrunt run failed; the message names the command and where its log is."""
+
+
+def toolchain_env(**extra: str) -> dict[str, str]:
+    """The variables the Makefile exports for every tool."""
+    return {
+        **os.environ,
+        "PATH": os.pathsep.join([str(TOOLS_BIN), str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
+        "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
+        "TG_TF_PATH": os.environ.get("TG_TF_PATH", "tofu"),
+        "TG_NON_INTERACTIVE": "true",
+        "TG_PARALLELISM": os.environ.get("TG_PARALLELISM", "2"),
+        "CHECKPOINT_DISABLE": "1",
+        **extra,
+    }
+
+
+def standin_env_vars(endpoint: str) -> dict[str, str]:
+    """Variables every run against the local stand-in needs (Terragrunt, OpenTofu, the provider).
+
+    The stand-in forgets everything when it stops and comes back on another port, so each stand-in
+    gets its own Terragrunt download directory: no working directory initialised against an
+    earlier one is ever reused.
+    """
+    from standin import STANDIN_ENV
+
+    port = endpoint.rsplit(":", 1)[-1].strip("/")
+    return {
+        **STANDIN_ENV,
+        "LOCAL_AWS_ENDPOINT": endpoint,
+        "AWS_ENDPOINT_URL": endpoint,
+        "TG_DOWNLOAD_DIR": str(ROOT / "build" / "terragrunt-local" / port),
+    }
+
+
+def environment_dir(env: str) -> Path:
+    path = LIVE / env
+    if not (path / "env.hcl").exists():
+        known = ", ".join(sorted(p.parent.name for p in LIVE.glob("*/env.hcl")))
+        raise StackError(f"unknown environment {env!r}; environments: {known}")
+    return path
+
+
+def regions(env: str) -> list[str]:
+    return sorted(path.parent.name for path in environment_dir(env).glob("*/region.hcl"))
+
+
+@dataclass(frozen=True)
+class UnitTiming:
+    unit: str
+    result: str
+    seconds: float
+
+
+def read_report(report_file: Path) -> list[UnitTiming]:
+    """Per-unit result and duration from a Terragrunt --report-file (JSON)."""
+    if not report_file.exists():
+        return []
+    timings = []
+    for entry in json.loads(report_file.read_text()):
+        started = datetime.fromisoformat(entry["Started"])
+        ended = datetime.fromisoformat(entry["Ended"])
+        timings.append(UnitTiming(entry["Name"], entry["Result"], (ended - started).total_seconds()))
+    return timings
+
+
+def run_all(
+    env: str,
+    command: list[str],
+    *,
+    region: str | None = None,
+    env_vars: dict[str, str] | None = None,
+    log_file: Path | None = None,
+    echo: bool = True,
+) -> list[UnitTiming]:
+    """`terragrunt run --all <command>` on one environment (one region with --filter)."""
+    working_dir = environment_dir(env)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    label = f"{env}{'-' + region if region else ''}-{command[0]}"
+    report = REPORTS / f"{label}.json"
+    report.unlink(missing_ok=True)
+    args = [
+        "terragrunt",
+        "run",
+        "--all",
+        "--no-color",
+        "--report-file",
+        str(report),
+        "--report-format",
+        "json",
+    ]
+    if region:
+        if region not in regions(env):
+            raise StackError(
+                f"environment {env} has no region {region!r}; regions: {', '.join(regions(env))}"
+            )
+        # Terragrunt's own unit filter: every unit whose path is under <region>/.
+        args += ["--filter", f"./{region}/**"]
+    args += ["--", *command]
+    log_file = log_file or REPORTS / f"{label}.log"
+    with log_file.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            args,
+            cwd=working_dir,
+            env=toolchain_env(**(env_vars or {})),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for line in process.stdout:
+            log.write(line)
+            if echo and _worth_showing(line):
+                print(f"  {line.rstrip()}", flush=True)
+        returncode = process.wait()
+    timings = read_report(report)
+    if returncode != 0:
+        raise StackError(
+            f"`{' '.join(args)}` failed in {working_dir} (exit {returncode}); full log: {log_file}"
+        )
+    return timings
+
+
+def _worth_showing(line: str) -> bool:
+    """Progress lines of a run: per-unit results, changes, errors; not the provider chatter."""
+    markers = (
+        "Apply complete",
+        "Destroy complete",
+        "Plan:",
+        "No changes",
+        "Error",
+        "ERROR",
+        "Run Summary",
+        "Succeeded",
+    )
+    return any(marker in line for marker in markers)
+
+
+def unit_outputs(env: str, region: str, unit: str, env_vars: dict[str, str] | None = None) -> dict:
+    """`terragrunt output -json` of one unit, as plain values."""
+    unit_dir = environment_dir(env) / region / unit
+    result = subprocess.run(
+        ["terragrunt", "output", "-json", "--no-color"],
+        cwd=unit_dir,
+        env=toolchain_env(**(env_vars or {})),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise StackError(f"terragrunt output failed in {unit_dir}:\n{result.stderr[-2000:]}")
+    return {name: value["value"] for name, value in json.loads(result.stdout).items()}
+
+
+def print_timings(timings: list[UnitTiming], title: str) -> None:
+    if not timings:
+        return
+    print(f"{title}:", file=sys.stdout)
+    for timing in timings:
+        print(f"  {timing.unit:<28} {timing.result:<10} {timing.seconds:6.1f} s")
