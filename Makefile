@@ -1,4 +1,5 @@
-# Every entry point of the project. `make help` lists them.
+# Every entry point of the project; `make help` lists them. The CI workflows call these targets
+# and never repeat their commands.
 # Tools come from .tools/bin and .venv/bin (made by `make setup`), never from whatever is on PATH.
 
 SHELL := bash
@@ -18,23 +19,44 @@ export TG_NON_INTERACTIVE := true
 # A provider process needs 2-4 GB; two at a time fits a 2-core, 24 GB machine.
 export TG_PARALLELISM ?= 2
 
-ENV ?= dev
+# The Lambda target of the real environments (tools/versions.toml); the local one is this machine's.
+LAMBDA_TARGET := python3.14-arm64
+LAMBDA_MANIFEST := build/$(LAMBDA_TARGET)/manifest.json
+
+ENV ?=
 REGION ?=
+FROM ?=
+TO ?=
+
+define require
+$(if $($(1)),,$(error $(1) is required, e.g. `make $@ $(1)=$(2)`))
+endef
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# --- Setup -----------------------------------------------------------------------------------------
 
 .PHONY: setup
-setup: ## Build or reuse the pinned toolchain and virtualenvs (first run builds for ~1 h; later ones take seconds)
+setup: ## Build or reuse the pinned toolchain and virtualenvs (first run ~35 min, then seconds)
 	@$(PYTHON3) scripts/toolchain.py setup
 
 .PHONY: versions
 versions: ## Print every pinned tool and package version
 	@$(PYTHON3) scripts/toolchain.py versions
 
+.PHONY: lock
+lock: setup ## Re-resolve requirements-*.in into the hashed lock files
+	.venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+		--output-file requirements-dev.txt requirements-dev.in
+	.venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+		--output-file requirements-checkov.txt requirements-checkov.in
+
+# --- The README's two commands ---------------------------------------------------------------------
+
 .PHONY: demo
-demo: setup ## Deploy the whole stack to the local AWS stand-in, drop a file (FILE=path) and show its record (KEEP=1 keeps it running)
+demo: setup ## Deploy everything to the local AWS stand-in, drop a file (FILE=path), show its record (KEEP=1 keeps it up)
 	$(VENV_PY) scripts/demo.py $(if $(FILE),--file "$(FILE)") $(if $(KEEP),--keep)
 
 .PHONY: test
@@ -42,16 +64,72 @@ test: setup ## Every check and test: pre-commit on all files, then pytest (what 
 	pre-commit run --all-files --show-diff-on-failure
 	pytest
 
+# --- Checks ----------------------------------------------------------------------------------------
+
 .PHONY: lint
 lint: setup ## Only the pre-commit checks (formatters, linters, checkov, secret scan)
 	pre-commit run --all-files --show-diff-on-failure
 
-.PHONY: lock
-lock: setup ## Re-resolve requirements-*.in into the hashed lock files
-	cd $(CURDIR) && .venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
-		--output-file requirements-dev.txt requirements-dev.in
-	cd $(CURDIR) && .venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
-		--output-file requirements-checkov.txt requirements-checkov.in
+.PHONY: validate
+validate: setup build-local ## terragrunt run --all validate for every environment and region, without credentials
+	cd live && TG_OFFLINE_VALIDATE=true TG_DOWNLOAD_DIR=$(CURDIR)/build/terragrunt-validate \
+		terragrunt run --all --no-color -- validate
+
+.PHONY: bench
+bench: setup ## Function benchmarks against the stand-in (prints a table)
+	$(VENV_PY) bench/run.py
+
+# --- Builds and promotion --------------------------------------------------------------------------
+
+.PHONY: build
+build: setup ## Build the layer and function packages for the Lambda target and store them by SHA-256
+	$(VENV_PY) scripts/build_packages.py
+	$(VENV_PY) scripts/builds.py store $(LAMBDA_MANIFEST)
+
+.PHONY: build-local
+build-local: setup ## Build the packages for this machine and record them as what the local environment runs
+	$(VENV_PY) scripts/build_packages.py --local
+	$(VENV_PY) scripts/builds.py record --env local --local
+
+.PHONY: record
+record: build ## Make ENV run the packages just built (rewrites live/ENV/build.json; commit it)
+	$(call require,ENV,dev)
+	$(VENV_PY) scripts/builds.py record --env $(ENV) --manifest $(LAMBDA_MANIFEST)
+
+.PHONY: verify-record
+verify-record: build ## Fail unless live/ENV/build.json names exactly the packages just built
+	$(call require,ENV,dev)
+	$(VENV_PY) scripts/builds.py verify --env $(ENV) --manifest $(LAMBDA_MANIFEST)
+
+.PHONY: fetch-builds
+fetch-builds: setup ## Make sure build/store holds the packages ENV records (rebuilt at the recorded commit if needed)
+	$(call require,ENV,staging)
+	$(VENV_PY) scripts/builds.py fetch --env $(ENV)
+
+.PHONY: promote
+promote: setup ## Make TO run the build FROM runs (changes only live/TO/build.json; refuses if FROM does not run it)
+	$(call require,FROM,dev)
+	$(call require,TO,staging)
+	$(VENV_PY) scripts/builds.py promote --from $(FROM) --to $(TO)
+
+# --- Deploy ----------------------------------------------------------------------------------------
+
+.PHONY: plan
+plan: fetch-builds ## terragrunt run --all plan for ENV (REGION=... for one region; PLAN_SUMMARY=file for Markdown)
+	$(VENV_PY) scripts/rollout.py plan --env $(ENV) $(if $(REGION),--region $(REGION)) $(if $(PLAN_SUMMARY),--summary "$(PLAN_SUMMARY)")
+
+.PHONY: apply
+apply: fetch-builds ## terragrunt run --all apply for ENV (REGION=... for one region)
+	$(VENV_PY) scripts/rollout.py apply --env $(ENV) $(if $(REGION),--region $(REGION))
+
+.PHONY: rollout
+rollout: fetch-builds ## Apply ENV one region at a time in its rollout_order, waiting for its alarms to be OK in between
+	$(VENV_PY) scripts/rollout.py rollout --env $(ENV)
+
+.PHONY: destroy
+destroy: setup ## terragrunt run --all destroy for ENV; needs CONFIRM=ENV
+	$(call require,ENV,dev)
+	$(VENV_PY) scripts/rollout.py destroy --env $(ENV) --confirm "$(CONFIRM)"
 
 .PHONY: clean
 clean: ## Remove builds and Terragrunt caches of this clone (the per-user tool cache stays)

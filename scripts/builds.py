@@ -6,10 +6,16 @@ the SHA-256 of its layer and function packages plus the target they were built f
 read the packages from build/store/<sha256>.<ext>, so the bytes deployed are exactly the bytes
 recorded, whichever machine or CI job built them (builds are deterministic).
 
+Promotion copies a record from one environment to the next, and only a build the source
+environment is actually running (every region's deployed layer and function match its record).
+
 Usage:
-    scripts/builds.py store  build/python3.14-arm64/manifest.json   # copy packages into the store
-    scripts/builds.py record --env dev --manifest build/python3.14-arm64/manifest.json
-    scripts/builds.py show   --env staging
+    scripts/builds.py store   build/python3.14-arm64/manifest.json   # copy packages into the store
+    scripts/builds.py record  --env dev --manifest build/python3.14-arm64/manifest.json
+    scripts/builds.py verify  --env dev --manifest build/python3.14-arm64/manifest.json
+    scripts/builds.py fetch   --env prod          # store the recorded packages (rebuild if needed)
+    scripts/builds.py promote --from dev --to staging
+    scripts/builds.py show    --env staging
     scripts/builds.py --help
 """
 
@@ -21,7 +27,11 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+from stack import StackError, regions, unit_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = ROOT / "live"
@@ -110,12 +120,170 @@ def write_record(env: str, record: dict) -> Path:
     return path
 
 
+def read_record(env: str) -> dict:
+    return load_json(record_path(env))
+
+
+def same_build(left: dict, right: dict) -> bool:
+    keys = ("target", "runtime", "architecture", "handler")
+    return all(left.get(key) == right.get(key) for key in keys) and all(
+        left[package]["sha256"] == right[package]["sha256"] for package in PACKAGES
+    )
+
+
+def describe(record: dict) -> str:
+    return (
+        f"{record['target']} layer {record['layer']['sha256'][:12]} "
+        f"function {record['function']['sha256'][:12]} (from {record.get('source_commit', '?')})"
+    )
+
+
+def verify(env: str, manifest_path: Path) -> None:
+    """The environment's record names exactly the packages of this build."""
+    record = read_record(env)
+    built = record_from_manifest(load_json(manifest_path))
+    if not same_build(record, built):
+        raise BuildError(
+            f"live/{env}/build.json records {describe(record)}, but the build in {manifest_path} is "
+            f"{describe(built)}: run `make record ENV={env}` and commit the record"
+        )
+    print(f"[builds] live/{env}/build.json matches {manifest_path}")
+
+
+def in_store(record: dict) -> bool:
+    return all(any(STORE.glob(f"{record[package]['sha256']}.*")) for package in PACKAGES)
+
+
+def fetch(env: str, rebuild: Callable[[dict, Path], Path] | None = None) -> None:
+    """Make sure the store holds the packages the environment's record names.
+
+    In order: already stored (e.g. a CI artifact downloaded into build/store); the local build of
+    the same target; else a rebuild at the recorded commit in a throwaway git worktree (builds are
+    deterministic), verified against the recorded SHA-256 before it is stored.
+    """
+    record = read_record(env)
+    if in_store(record):
+        print(f"[builds] build/store already holds the packages live/{env}/build.json names")
+        return
+    local_manifest = ROOT / "build" / record["target"] / "manifest.json"
+    if local_manifest.exists() and same_build(record, record_from_manifest(load_json(local_manifest))):
+        store(local_manifest)
+        return
+    manifest_path = (rebuild or rebuild_at_commit)(record, ROOT / "build" / "rebuilt")
+    rebuilt = record_from_manifest(load_json(manifest_path))
+    if not same_build(record, rebuilt):
+        raise BuildError(
+            f"rebuilding {record['source_commit']} gave {describe(rebuilt)}, not the recorded "
+            f"{describe(record)}: the build is not reproducible here; download its CI artifact instead"
+        )
+    store(manifest_path)
+
+
+def rebuild_at_commit(record: dict, build_dir: Path) -> Path:
+    commit = record.get("source_commit", "")
+    if not commit or commit.endswith("-dirty") or commit == "unknown":
+        raise BuildError(
+            f"the recorded build came from {commit or 'an unknown commit'}, which cannot be rebuilt: "
+            "download its CI artifact into build/store/"
+        )
+    if not record["target"].startswith("python"):
+        raise BuildError(f"cannot rebuild {record['target']} packages here; download the CI artifact")
+    python_version, architecture = record["target"].removeprefix("python").split("-")
+    print(f"[builds] rebuilding {record['target']} at {commit[:12]} in a temporary worktree")
+    with tempfile.TemporaryDirectory(prefix="rebuild-") as scratch:
+        worktree = Path(scratch) / "src"
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), commit], cwd=ROOT, check=True)
+        try:
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(worktree / "scripts" / "build_packages.py"),
+                    "--python-version",
+                    python_version,
+                    "--architecture",
+                    architecture,
+                    "--build-dir",
+                    str(build_dir),
+                ],
+                cwd=worktree,
+                check=True,
+            )
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False)
+    return build_dir / record["target"] / "manifest.json"
+
+
+def promote(
+    source_env: str,
+    target_env: str,
+    running_builds: Callable[[str], dict[str, dict]],
+    target_record: Path | None = None,
+) -> dict:
+    """Make target_env run the build source_env runs; refuse if source_env does not run its record.
+
+    running_builds(env) maps each region of env to {"layer": sha256, "function": sha256} as deployed.
+    """
+    if source_env == target_env:
+        raise BuildError("--from and --to name the same environment")
+    record = read_record(source_env)
+    running = running_builds(source_env)
+    if not running:
+        raise BuildError(f"{source_env} has no deployed regions to promote from")
+    for region, deployed in sorted(running.items()):
+        for package in PACKAGES:
+            if deployed.get(package) != record[package]["sha256"]:
+                raise BuildError(
+                    f"{source_env}/{region} runs {package} {str(deployed.get(package))[:12]}, not the "
+                    f"recorded {record[package]['sha256'][:12]}: apply {source_env} before promoting"
+                )
+    path = target_record or record_path(target_env)
+    previous = load_json(path) if path.exists() else None
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"[builds] {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {describe(record)}")
+    if previous and not same_build(previous, record):
+        print(f"[builds] was {describe(previous)}; to roll back, restore that record (git revert)")
+    return record
+
+
+def deployed_builds(env: str) -> dict[str, dict]:
+    """What each region of env really runs, from the layer and function units' outputs (state)."""
+    running = {}
+    try:
+        for region in regions(env):
+            running[region] = {
+                "layer": unit_outputs(env, region, "layer")["package_sha256"],
+                "function": unit_outputs(env, region, "function")["package_sha256"],
+            }
+    except (StackError, KeyError) as error:
+        raise BuildError(f"cannot tell what {env} runs ({error}); promotion needs read access") from error
+    return running
+
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    verify(args.env, args.manifest)
+
+
+def cmd_fetch(args: argparse.Namespace) -> None:
+    fetch(args.env)
+
+
+def cmd_promote(args: argparse.Namespace) -> None:
+    promote(args.source, args.target, deployed_builds)
+
+
 def cmd_store(args: argparse.Namespace) -> None:
     store(args.manifest)
 
 
+def local_manifest() -> Path:
+    """Manifest of the build for this machine (scripts/build_packages.py --local)."""
+    from build_packages import DEFAULT_BUILD_DIR, Target
+
+    return DEFAULT_BUILD_DIR / Target.local().name / "manifest.json"
+
+
 def cmd_record(args: argparse.Namespace) -> None:
-    manifest = store(args.manifest)
+    manifest = store(args.manifest or local_manifest())
     path = write_record(args.env, record_from_manifest(manifest))
     print(f"[builds] {path.relative_to(ROOT)} now records {manifest['target']} build")
 
@@ -136,8 +304,24 @@ def main(argv: list[str] | None = None) -> int:
 
     record_parser = commands.add_parser("record", help="make an environment run a build")
     record_parser.add_argument("--env", required=True, help="environment folder under live/")
-    record_parser.add_argument("--manifest", type=Path, required=True, help="build/<target>/manifest.json")
+    source = record_parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--manifest", type=Path, help="build/<target>/manifest.json")
+    source.add_argument("--local", action="store_true", help="the build for this machine (--local build)")
     record_parser.set_defaults(func=cmd_record)
+
+    verify_parser = commands.add_parser("verify", help="fail unless an environment records this build")
+    verify_parser.add_argument("--env", required=True)
+    verify_parser.add_argument("--manifest", type=Path, required=True)
+    verify_parser.set_defaults(func=cmd_verify)
+
+    fetch_parser = commands.add_parser("fetch", help="store the packages an environment records")
+    fetch_parser.add_argument("--env", required=True)
+    fetch_parser.set_defaults(func=cmd_fetch)
+
+    promote_parser = commands.add_parser("promote", help="make TO run the build FROM runs")
+    promote_parser.add_argument("--from", dest="source", required=True, help="environment promoted from")
+    promote_parser.add_argument("--to", dest="target", required=True, help="environment promoted to")
+    promote_parser.set_defaults(func=cmd_promote)
 
     show_parser = commands.add_parser("show", help="print the build an environment runs")
     show_parser.add_argument("--env", required=True)
@@ -146,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except BuildError as error:
+    except (BuildError, subprocess.CalledProcessError) as error:
         print(f"[builds] error: {error}", file=sys.stderr)
         return 1
     return 0

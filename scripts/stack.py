@@ -14,6 +14,9 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import hcl2
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = ROOT / "live"
@@ -56,6 +59,38 @@ def standin_env_vars(endpoint: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint,
         "TG_DOWNLOAD_DIR": str(ROOT / "build" / "terragrunt-local" / port),
     }
+
+
+LOCAL_ENDPOINT_FILE = ROOT / "build" / "local-endpoint"
+
+
+def _literal(value: Any) -> Any:
+    """python-hcl2 keeps string literals quoted; unquote them (and lists of them)."""
+    if isinstance(value, str) and value.startswith('"') and value.endswith('"'):
+        return json.loads(value)
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    return value
+
+
+def env_locals(env: str) -> dict[str, Any]:
+    """The locals of live/<env>/env.hcl, parsed with an HCL parser (literal values only)."""
+    with (environment_dir(env) / "env.hcl").open(encoding="utf-8") as handle:
+        parsed = hcl2.load(handle)
+    block = parsed["locals"][0]
+    return {key: _literal(value) for key, value in block.items() if not key.startswith("__")}
+
+
+def env_vars_for(env: str) -> dict[str, str]:
+    """Extra variables a run on env needs: for the local environment, the running stand-in."""
+    if not env_locals(env).get("is_local"):
+        return {}
+    if not LOCAL_ENDPOINT_FILE.exists():
+        raise StackError(
+            "the local environment lives in the stand-in, which is not running: start it with "
+            "`make demo KEEP=1` and run this from another shell"
+        )
+    return standin_env_vars(LOCAL_ENDPOINT_FILE.read_text().strip())
 
 
 def environment_dir(env: str) -> Path:
@@ -123,11 +158,12 @@ def run_all(
         args += ["--filter", f"./{region}/**"]
     args += ["--", *command]
     log_file = log_file or REPORTS / f"{label}.log"
+    env_vars = env_vars if env_vars is not None else env_vars_for(env)
     with log_file.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             args,
             cwd=working_dir,
-            env=toolchain_env(**(env_vars or {})),
+            env=toolchain_env(**env_vars),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -163,10 +199,11 @@ def _worth_showing(line: str) -> bool:
 def unit_outputs(env: str, region: str, unit: str, env_vars: dict[str, str] | None = None) -> dict:
     """`terragrunt output -json` of one unit, as plain values."""
     unit_dir = environment_dir(env) / region / unit
+    env_vars = env_vars if env_vars is not None else env_vars_for(env)
     result = subprocess.run(
         ["terragrunt", "output", "-json", "--no-color"],
         cwd=unit_dir,
-        env=toolchain_env(**(env_vars or {})),
+        env=toolchain_env(**env_vars),
         capture_output=True,
         text=True,
         check=False,
