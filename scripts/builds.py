@@ -89,12 +89,21 @@ def store(manifest_path: Path) -> dict:
     return manifest
 
 
-def current_commit() -> str:
+# The inputs of each kind of build: a record names the commit it came from, marked -dirty when
+# any of these differ from that commit (such a build cannot be rebuilt from the commit alone).
+BUILD_INPUTS = {
+    "python": ["src/file_processor", "layer-requirements/python", "scripts/build_packages.py"],
+    "java": ["src/java", "layer-requirements/java", "scripts/build_java.py"],
+}
+
+
+def current_commit(target: str) -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     ).stdout.strip()
+    inputs = BUILD_INPUTS["java" if target.startswith("java") else "python"]
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "src", "layer-requirements", "scripts/build_packages.py"],
+        ["git", "status", "--porcelain", "--", *inputs],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -110,7 +119,7 @@ def record_from_manifest(manifest: dict) -> dict:
         "architecture": manifest["architecture"],
         "handler": manifest.get("handler", PYTHON_HANDLER),
         **{package: {"sha256": manifest[package]["sha256"]} for package in PACKAGES},
-        "source_commit": current_commit(),
+        "source_commit": current_commit(manifest["target"]),
     }
 
 
