@@ -109,7 +109,12 @@ def regions(env: str) -> list[str]:
 class UnitTiming:
     unit: str
     result: str
-    seconds: float
+    started: datetime
+    ended: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended - self.started).total_seconds()
 
 
 def read_report(report_file: Path) -> list[UnitTiming]:
@@ -120,8 +125,13 @@ def read_report(report_file: Path) -> list[UnitTiming]:
     for entry in json.loads(report_file.read_text()):
         started = datetime.fromisoformat(entry["Started"])
         ended = datetime.fromisoformat(entry["Ended"])
-        timings.append(UnitTiming(entry["Name"], entry["Result"], (ended - started).total_seconds()))
+        timings.append(UnitTiming(entry["Name"], entry["Result"], started, ended))
     return timings
+
+
+def region_filter(region: str) -> str:
+    """Terragrunt's own unit filter for every unit of one region (run from the environment folder)."""
+    return f"./{region}/**"
 
 
 def run_all(
@@ -154,8 +164,7 @@ def run_all(
             raise StackError(
                 f"environment {env} has no region {region!r}; regions: {', '.join(regions(env))}"
             )
-        # Terragrunt's own unit filter: every unit whose path is under <region>/.
-        args += ["--filter", f"./{region}/**"]
+        args += ["--filter", region_filter(region)]
     args += ["--", *command]
     log_file = log_file or REPORTS / f"{label}.log"
     env_vars = env_vars if env_vars is not None else env_vars_for(env)

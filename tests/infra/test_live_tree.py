@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_tool
+from toolchain_helpers import ROOT, run_tool
 
 LIVE = ROOT / "live"
 UNITS = {"buckets", "iam", "layer", "function"}

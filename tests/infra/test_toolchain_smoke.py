@@ -7,7 +7,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from conftest import ROOT, run_tool
+from toolchain_helpers import ROOT, run_tool
 
 PINS = tomllib.loads((ROOT / "tools" / "versions.toml").read_text())
 PROVIDER_VERSION = PINS["provider"]["aws"]["version"]

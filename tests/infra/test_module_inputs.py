@@ -1,0 +1,206 @@
+"""Bad variable values fail with the module's own message, at `tofu validate` (variable
+validation) or at `tofu plan` against the stand-in (preconditions that need AWS data)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import textwrap
+from pathlib import Path
+
+import boto3
+import pytest
+from toolchain_helpers import ROOT, run_tool, toolchain_env
+
+MODULES = ROOT / "modules"
+LAYER_ARN = "arn:aws:lambda:eu-central-1:111111111111:layer:deps:3"
+ROLE_ARN = "arn:aws:iam::111111111111:role/processor"
+KEY_ARN = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000"
+SHA = "a" * 64
+
+VALID = {
+    "buckets": {"name_prefix": "fileproc-test-euc1"},
+    "iam": {
+        "role_name": "processor",
+        "function_name": "processor",
+        "failure_queue_name": "processor-failures",
+        "trigger_bucket_arn": "arn:aws:s3:::trigger-bucket",
+        "results_bucket_arn": "arn:aws:s3:::results-bucket",
+    },
+    "layer": {
+        "layer_name": "deps",
+        "artifacts_bucket_name": "artifacts-bucket",
+        "package_path": "build/never-read/layer.zip",  # validate does not read it
+        "package_sha256": SHA,
+        "compatible_runtimes": ["python3.14"],
+        "compatible_architectures": ["arm64"],
+    },
+    "function": {
+        "function_name": "processor",
+        "role_arn": ROLE_ARN,
+        "artifacts_bucket_name": "artifacts-bucket",
+        "package_path": "build/never-read/function.zip",
+        "package_sha256": SHA,
+        "layer_arns": [LAYER_ARN],
+        "trigger_bucket_name": "trigger-bucket",
+        "results_bucket_name": "results-bucket",
+        "failure_queue_name": "processor-failures",
+    },
+}
+
+BAD = [
+    ("buckets", {"name_prefix": "Bad_Name"}, "name_prefix must be 3-32 characters"),
+    ("buckets", {"name_prefix": "sthree-files"}, "must not start with a prefix S3 reserves"),
+    ("buckets", {"noncurrent_version_expiration_days": 0}, "between 1 and 3650"),
+    ("iam", {"results_prefix": "records"}, "must be a non-empty prefix ending with"),
+    ("iam", {"trigger_bucket_arn": "my-bucket"}, "must be an S3 bucket ARN"),
+    ("iam", {"kms_key_arns": ["alias/aws/s3"]}, "not aliases"),
+    ("layer", {"package_sha256": "abc"}, "64 lowercase hex characters"),
+    ("layer", {"compatible_architectures": ["arm"]}, "arm64"),
+    ("function", {"log_retention_days": 42}, "log_retention_days must be one of 1, 3, 5, 7"),
+    ("function", {"architecture": "arm"}, 'architecture must be "arm64" or "x86_64"'),
+    (
+        "function",
+        {"vpc_config": {"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]}},
+        "at least two subnets",
+    ),
+    ("function", {"maximum_retry_attempts": 3}, "must be 0, 1 or 2"),
+    ("function", {"timeout_seconds": 901}, "between 1 and 900"),
+    ("function", {"kms_key_arn": "alias/mine"}, "must be a KMS key ARN"),
+    ("function", {"environment_variables": {"AWS_REGION": "x"}}, "not start with AWS_"),
+]
+
+
+# Validations that compare two variables are only evaluated once values are known: at plan.
+BAD_AT_PLAN = [
+    ("function", {"results_bucket_name": "trigger-bucket"}, "would invoke the function again"),
+    ("function", {"snapstart_enabled": True, "ephemeral_storage_mb": 1024}, "SnapStart does not support"),
+]
+
+
+def module_call(module: str, inputs: dict) -> str:
+    arguments = "\n".join(f"  {name} = {json.dumps(value)}" for name, value in inputs.items())
+    return f'module "under_test" {{\n  source = "{MODULES / module}"\n{arguments}\n}}\n'
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """One initialised root per module source, reused by every case (init links the provider)."""
+    return tmp_path_factory.mktemp("module-inputs")
+
+
+def validate(workdir: Path, module: str, inputs: dict) -> str:
+    root = workdir / module
+    root.mkdir(exist_ok=True)
+    (root / "main.tf").write_text(module_call(module, inputs))
+    if not (root / ".terraform").exists():
+        init = run_tool(["tofu", "init", "-backend=false", "-input=false", "-no-color"], cwd=root)
+        assert init.returncode == 0, init.stdout + init.stderr
+    result = run_tool(["tofu", "validate", "-no-color"], cwd=root)
+    return ("" if result.returncode else "VALID\n") + result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module", sorted(VALID))
+def test_valid_inputs_validate(workdir, module):
+    assert validate(workdir, module, VALID[module]).startswith("VALID"), module
+
+
+@pytest.mark.parametrize(
+    ("module", "bad", "message"), BAD, ids=[f"{m}-{next(iter(b))}-{i}" for i, (m, b, _) in enumerate(BAD)]
+)
+def test_a_bad_value_fails_validate_with_the_modules_message(workdir, module, bad, message):
+    output = validate(workdir, module, {**VALID[module], **bad})
+
+    assert not output.startswith("VALID"), output
+    assert message in " ".join(output.split()), output
+
+
+def standin_root(tmp_path: Path, endpoint: str, body: str) -> Path:
+    (tmp_path / "main.tf").write_text(
+        textwrap.dedent(
+            f"""
+            provider "aws" {{
+              region                      = "us-east-1"
+              skip_credentials_validation = true
+              skip_requesting_account_id  = true
+              s3_use_path_style           = true
+              endpoints {{
+                ec2    = "{endpoint}"
+                s3     = "{endpoint}"
+                lambda = "{endpoint}"
+                sts    = "{endpoint}"
+              }}
+            }}
+            """
+        )
+        + body
+    )
+    return tmp_path
+
+
+def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
+    init = run_tool(["tofu", "init", "-input=false", "-no-color"], cwd=root, env=env)
+    assert init.returncode == 0, init.stdout + init.stderr
+    result = run_tool(["tofu", "plan", "-input=false", "-no-color"], cwd=root, env=env)
+    return result.returncode, " ".join(result.stdout.split() + result.stderr.split())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("module", "bad", "message"), BAD_AT_PLAN, ids=["recursive-results", "snapstart-storage"]
+)
+def test_a_bad_combination_of_values_fails_plan_with_the_modules_message(
+    tmp_path, standin_endpoint, standin_env, module, bad, message
+):
+    root = standin_root(tmp_path, standin_endpoint, module_call(module, {**VALID[module], **bad}))
+
+    returncode, output = plan(root, toolchain_env(**standin_env))
+
+    assert returncode != 0
+    assert message in output
+
+
+@pytest.mark.slow
+def test_vpc_subnets_in_one_availability_zone_fail_plan_with_the_modules_message(
+    tmp_path, standin_endpoint, standin_env
+):
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=standin_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 (the stand-in's)
+    )
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{index}.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+        for index in (1, 2)
+    ]
+    group = ec2.create_security_group(GroupName="fn", Description="function", VpcId=vpc)["GroupId"]
+    package = tmp_path / "function.zip"
+    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
+    inputs = {
+        **VALID["function"],
+        "package_path": str(package),
+        "package_sha256": hashlib.sha256(package.read_bytes()).hexdigest(),
+        "vpc_config": {"subnet_ids": [s["SubnetId"] for s in subnets], "security_group_ids": [group]},
+    }
+    root = standin_root(tmp_path, standin_endpoint, module_call("function", inputs))
+
+    returncode, output = plan(root, toolchain_env(**standin_env))
+
+    assert returncode != 0
+    assert "must span at least two availability zones" in output
+
+
+@pytest.mark.slow
+def test_a_package_that_is_not_the_recorded_build_fails_plan(tmp_path, standin_endpoint, standin_env):
+    package = tmp_path / "layer.zip"
+    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    inputs = {**VALID["layer"], "package_path": str(package), "package_sha256": SHA}
+    root = standin_root(tmp_path, standin_endpoint, module_call("layer", inputs))
+
+    returncode, output = plan(root, toolchain_env(**standin_env))
+
+    assert returncode != 0
+    assert f"but this environment is recorded to run {SHA}" in output
