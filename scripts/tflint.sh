@@ -6,4 +6,5 @@ if [[ $# -ne 0 ]]; then
   exit 2
 fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-exec "$root/.tools/bin/tflint" --config "$root/.tflint.hcl" --recursive --chdir "$root/modules"
+cd "$root/modules"
+exec "$root/.tools/bin/tflint" --config "$root/.tflint.hcl" --recursive

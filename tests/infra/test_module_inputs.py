@@ -169,7 +169,7 @@ def test_vpc_subnets_in_one_availability_zone_fail_plan_with_the_modules_message
         endpoint_url=standin_endpoint,
         region_name="us-east-1",
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 (the stand-in's)
+        aws_secret_access_key="testing",  # noqa: S106  # pragma: allowlist secret (the stand-in's)
     )
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [
