@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""`terragrunt run --all plan` on the local environment, with Terragrunt's provider cache off and on.
+
+Deploys the local environment to a fresh stand-in once, then times plans from fresh working
+directories (so every run initialises every unit), alternating the modes, and prints medians.
+
+Usage:
+    .venv/bin/python bench/plan_cache.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import build_packages  # noqa: E402
+import builds  # noqa: E402
+from stack import run_all, standin_env_vars  # noqa: E402
+from standin import running_standin  # noqa: E402
+
+
+def timed_plan(env_vars: dict[str, str], provider_cache: bool) -> float:
+    with tempfile.TemporaryDirectory(prefix="plan-bench-") as scratch:
+        variables = {
+            **env_vars,
+            "TG_DOWNLOAD_DIR": str(Path(scratch) / "terragrunt"),
+            "TG_PROVIDER_CACHE": "1" if provider_cache else "0",
+            "TG_PROVIDER_CACHE_DIR": str(Path(scratch) / "provider-cache"),
+        }
+        started = time.monotonic()
+        run_all("local", ["plan"], env_vars=variables, echo=False)
+        return time.monotonic() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3, help="plans per mode (default 3)")
+    args = parser.parse_args(argv)
+
+    target = build_packages.Target.local()
+    build_packages.build(target, log=lambda _line: None)
+    manifest = builds.store(build_packages.DEFAULT_BUILD_DIR / target.name / "manifest.json")
+    builds.write_record("local", builds.record_from_manifest(manifest))
+    with running_standin() as endpoint:
+        env_vars = standin_env_vars(endpoint)
+        print("deploying the local environment once ...", flush=True)
+        run_all("local", ["apply"], env_vars={**env_vars, "TG_BACKEND_BOOTSTRAP": "true"}, echo=False)
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for run in range(args.runs):
+            for cache in (False, True):
+                seconds = timed_plan(env_vars, cache)
+                times[cache].append(seconds)
+                print(
+                    f"  run {run + 1}: provider cache {'on ' if cache else 'off'} {seconds:6.1f} s",
+                    flush=True,
+                )
+    print("\n| run --all plan, local environment (4 units, fresh working dirs) | median | runs |")
+    print("| --- | --- | --- |")
+    for cache in (False, True):
+        label = "TG_PROVIDER_CACHE=1" if cache else "TG_PROVIDER_CACHE=0"
+        print(f"| {label} | {statistics.median(times[cache]):.1f} s | {len(times[cache])} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
