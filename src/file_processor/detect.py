@@ -98,7 +98,8 @@ def _text(sample: bytes, complete: bool) -> Detection | None:
     if complete:
         try:
             parsed = json.loads(text.removeprefix("\ufeff"))
-        except ValueError:
+        except (ValueError, RecursionError):
+            # Too deeply nested for the parser is not a failure of the object: it is text.
             parsed = None
         if isinstance(parsed, dict | list):
             return Detection("application/json", ".json", "JSON document", "json")

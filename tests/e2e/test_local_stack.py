@@ -297,7 +297,7 @@ def test_changing_a_layer_requirement_publishes_a_new_version_and_the_function_f
 
     after = local_stack.read_outputs()
     assert manifest["layer"]["sha256"] != before["layer"]["package_sha256"]
-    assert after["layer"]["version"] == before["layer"]["version"] + 1
+    assert int(after["layer"]["version"]) == int(before["layer"]["version"]) + 1
     config = local_stack.client("lambda").get_function(FunctionName=after["function"]["function_name"])
     assert [layer["Arn"] for layer in config["Configuration"]["Layers"]] == [
         after["layer"]["layer_version_arn"]

@@ -45,6 +45,14 @@ def test_utf8_character_cut_by_the_sample_end_is_still_text():
     assert detect(sample, complete=True) == (None, "unknown")
 
 
+def test_json_nested_too_deeply_to_parse_is_text_not_a_failure():
+    nested = b"[" * 20_000 + b"]" * 20_000  # 40 KB, beyond the JSON parser's recursion limit
+
+    detection, method = detect(nested, complete=True)
+
+    assert (detection.mime_type, method) == ("text/plain", "text")
+
+
 def test_binary_without_signature_is_unknown():
     assert detect(bytes(range(256)), complete=True) == (None, "unknown")
 
