@@ -56,12 +56,13 @@ lock: setup ## Re-resolve requirements-*.in into the hashed lock files
 # --- The README's two commands ---------------------------------------------------------------------
 
 .PHONY: demo
-demo: setup ## Deploy everything to the local AWS stand-in, drop a file (FILE=path), show its record (KEEP=1 keeps it up)
-	$(VENV_PY) scripts/demo.py $(if $(FILE),--file "$(FILE)") $(if $(KEEP),--keep)
+demo: setup ## Deploy everything to the local AWS stand-in, drop a file (FILE=path), show its record (KEEP=1 keeps it up, RUNTIME=java)
+	$(VENV_PY) scripts/demo.py $(if $(FILE),--file "$(FILE)") $(if $(KEEP),--keep) $(if $(RUNTIME),--runtime $(RUNTIME))
 
 .PHONY: test
-test: setup ## Every check and test: pre-commit on all files, then pytest (what CI runs)
+test: setup ## Every check and test: pre-commit, the Java variant's Maven tests, then pytest (what CI runs)
 	pre-commit run --all-files --show-diff-on-failure
+	$(VENV_PY) scripts/build_java.py --test
 	pytest
 
 # --- Checks ----------------------------------------------------------------------------------------
@@ -90,20 +91,25 @@ build: setup ## Build the layer and function packages for the Lambda target and 
 	$(VENV_PY) scripts/build_packages.py
 	$(VENV_PY) scripts/builds.py store $(LAMBDA_MANIFEST)
 
+.PHONY: build-java
+build-java: setup ## Build the Java variant's packages (java21, arm64) and store them by SHA-256
+	$(VENV_PY) scripts/build_java.py
+	$(VENV_PY) scripts/builds.py store build/java21-arm64/manifest.json
+
 .PHONY: build-local
 build-local: setup ## Build the packages for this machine and record them as what the local environment runs
 	$(VENV_PY) scripts/build_packages.py --local
 	$(VENV_PY) scripts/builds.py record --env local --local
 
 .PHONY: record
-record: build ## Make ENV run the packages just built (rewrites live/ENV/build.json; commit it)
+record: setup ## Build the variant ENV runs (function_runtime in its env.hcl) and record it in live/ENV/build.json; commit it
 	$(call require,ENV,dev)
-	$(VENV_PY) scripts/builds.py record --env $(ENV) --manifest $(LAMBDA_MANIFEST)
+	$(VENV_PY) scripts/builds.py record --env $(ENV) --build
 
 .PHONY: verify-record
-verify-record: build ## Fail unless live/ENV/build.json names exactly the packages just built
+verify-record: setup ## Build ENV's variant and fail unless live/ENV/build.json names exactly those packages
 	$(call require,ENV,dev)
-	$(VENV_PY) scripts/builds.py verify --env $(ENV) --manifest $(LAMBDA_MANIFEST)
+	$(VENV_PY) scripts/builds.py verify --env $(ENV)
 
 .PHONY: fetch-builds
 fetch-builds: setup ## Make sure build/store holds the packages ENV records (rebuilt at the recorded commit if needed)

@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from stack import StackError, regions, unit_outputs
+from stack import StackError, env_locals, regions, unit_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = ROOT / "live"
@@ -269,7 +269,7 @@ def deployed_builds(env: str) -> dict[str, dict]:
 
 
 def cmd_verify(args: argparse.Namespace) -> None:
-    verify(args.env, args.manifest)
+    verify(args.env, args.manifest or build_for(args.env))
 
 
 def cmd_fetch(args: argparse.Namespace) -> None:
@@ -284,6 +284,41 @@ def cmd_store(args: argparse.Namespace) -> None:
     store(args.manifest)
 
 
+FUNCTION_RUNTIMES = ("python", "java")
+
+
+def build_for(env: str, runtime: str | None = None) -> Path:
+    """Build the variant the environment runs (function_runtime in its env.hcl) for its target:
+    the real Lambda target (python3.14 / java21 on arm64), or this machine for the local
+    environment. Returns the manifest."""
+    import build_java
+    import build_packages
+
+    settings = env_locals(env)
+    runtime = runtime or settings.get("function_runtime", "python")
+    if runtime not in FUNCTION_RUNTIMES:
+        raise BuildError(
+            f"live/{env}/env.hcl: function_runtime must be one of {FUNCTION_RUNTIMES}, not {runtime!r}"
+        )
+    local = bool(settings.get("is_local"))
+    if runtime == "python":
+        target = (
+            build_packages.Target.local()
+            if local
+            else build_packages.Target(
+                build_packages.DEFAULT_PYTHON_VERSION, build_packages.DEFAULT_ARCHITECTURE
+            )
+        )
+        build_packages.build(target)
+        return build_packages.DEFAULT_BUILD_DIR / target.name / "manifest.json"
+    architecture = build_packages.Target.local().architecture if local else build_java.DEFAULT_ARCHITECTURE
+    try:
+        build_java.build(architecture)
+    except build_java.BuildError as error:
+        raise BuildError(str(error)) from error
+    return build_java.DEFAULT_BUILD_DIR / build_java.target_name(architecture) / "manifest.json"
+
+
 def local_manifest() -> Path:
     """Manifest of the build for this machine (scripts/build_packages.py --local)."""
     from build_packages import DEFAULT_BUILD_DIR, Target
@@ -292,6 +327,8 @@ def local_manifest() -> Path:
 
 
 def cmd_record(args: argparse.Namespace) -> None:
+    if args.build:
+        args.manifest = build_for(args.env, args.runtime)
     manifest = store(args.manifest or local_manifest())
     path = write_record(args.env, record_from_manifest(manifest))
     print(f"[builds] {path.relative_to(ROOT)} now records {manifest['target']} build")
@@ -316,11 +353,19 @@ def main(argv: list[str] | None = None) -> int:
     source = record_parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--manifest", type=Path, help="build/<target>/manifest.json")
     source.add_argument("--local", action="store_true", help="the build for this machine (--local build)")
+    source.add_argument(
+        "--build", action="store_true", help="build the variant the environment runs (its function_runtime)"
+    )
+    record_parser.add_argument(
+        "--runtime", choices=FUNCTION_RUNTIMES, help="with --build: this variant instead"
+    )
     record_parser.set_defaults(func=cmd_record)
 
     verify_parser = commands.add_parser("verify", help="fail unless an environment records this build")
     verify_parser.add_argument("--env", required=True)
-    verify_parser.add_argument("--manifest", type=Path, required=True)
+    verify_parser.add_argument(
+        "--manifest", type=Path, help="the build to compare with (default: build the environment's variant)"
+    )
     verify_parser.set_defaults(func=cmd_verify)
 
     fetch_parser = commands.add_parser("fetch", help="store the packages an environment records")

@@ -2,8 +2,9 @@
 """`make demo`: deploy the whole stack to the local AWS stand-in, drop a file, show its record.
 
 Steps (each prints its progress):
-  1. build the layer and function packages for this machine's Python and architecture and record
-     them as the build the `local` environment runs (live/local/build.json);
+  1. build the layer and function packages for this machine (Python: its version and architecture;
+     --runtime java: the Java 21 variant) and record them as the build the `local` environment runs
+     (live/local/build.json);
   2. start the stand-in (moto server on a free 127.0.0.1 port; it stops when this command ends);
   3. `terragrunt run --all apply` on live/local: buckets, iam, layer, function, in dependency order;
   4. upload a sample file (and FILE=path) to the trigger bucket;
@@ -11,7 +12,7 @@ Steps (each prints its progress):
   6. print the metadata record from the results bucket and a summary.
 
 Usage:
-    scripts/demo.py [--file PATH] [--keep]
+    scripts/demo.py [--file PATH] [--keep] [--runtime python|java]
 """
 
 from __future__ import annotations
@@ -43,10 +44,9 @@ def step(number: int, total: int, text: str) -> None:
     print(f"\n==> [{number}/{total}] {text}", flush=True)
 
 
-def build_and_record() -> dict:
-    target = build_packages.Target.local()
-    build_packages.build(target)
-    manifest = builds.store(build_packages.DEFAULT_BUILD_DIR / target.name / "manifest.json")
+def build_and_record(runtime: str | None) -> dict:
+    """Build the variant for this machine and make the local environment run it."""
+    manifest = builds.store(builds.build_for(ENV, runtime))
     builds.write_record(ENV, builds.record_from_manifest(manifest))
     return manifest
 
@@ -66,11 +66,11 @@ def show_record(s3: object, results_bucket: str, record_key: str) -> dict:
     return record
 
 
-def run(file: Path | None, keep: bool) -> int:
+def run(file: Path | None, keep: bool, runtime: str | None) -> int:
     total = 6
     started = time.monotonic()
     step(1, total, "build the packages for this machine and record them for the local environment")
-    manifest = build_and_record()
+    manifest = build_and_record(runtime)
     region = regions(ENV)[0]
 
     step(2, total, "start the local AWS stand-in (moto server)")
@@ -160,12 +160,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--file", type=Path, help="also upload and process this file")
     parser.add_argument("--keep", action="store_true", help="keep the stand-in running until Ctrl-C")
+    parser.add_argument(
+        "--runtime",
+        choices=builds.FUNCTION_RUNTIMES,
+        help="function variant to deploy (default: function_runtime in live/local/env.hcl)",
+    )
     args = parser.parse_args(argv)
     if args.file and not args.file.is_file():
         print(f"demo: {args.file} is not a readable file", file=sys.stderr)
         return 2
     try:
-        return run(args.file, args.keep)
+        return run(args.file, args.keep, args.runtime)
     except (StackError, StandinError, RunnerError, builds.BuildError, build_packages.BuildError) as error:
         print(f"\ndemo: error: {error}", file=sys.stderr)
         return 1

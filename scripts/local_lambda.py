@@ -33,6 +33,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -158,7 +159,7 @@ class DeployedFunction:
     log_level: str | None = None
     max_retry_attempts: int = 2
     failure_destination: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    snapstart: bool = False
 
 
 @dataclass
@@ -287,6 +288,7 @@ class LocalLambdaService:
             log_level=logging.get("ApplicationLogLevel"),
             max_retry_attempts=invoke_config.get("MaximumRetryAttempts", 2),
             failure_destination=destination,
+            snapstart=config.get("SnapStart", {}).get("ApplyOn") == "PublishedVersions",
         )
 
     def _deployed_layer(self, layer_version_arn: str) -> DeployedLayer:
@@ -448,15 +450,54 @@ class ExecutionEnvironment:
             with zipfile.ZipFile(layer_zip) as archive:
                 archive.extractall(self.opt)
         self.runtime.mkdir(parents=True)
-        site_packages = Path(boto3.__file__).resolve().parents[1]
-        for name in RUNTIME_PACKAGES:
-            (self.runtime / name).symlink_to(site_packages / name)
-        (self.runtime / "bootstrap.py").write_text(BOOTSTRAP, encoding="utf-8")
+        if self.is_python:
+            site_packages = Path(boto3.__file__).resolve().parents[1]
+            for name in RUNTIME_PACKAGES:
+                (self.runtime / name).symlink_to(site_packages / name)
+            (self.runtime / "bootstrap.py").write_text(BOOTSTRAP, encoding="utf-8")
+
+    @property
+    def is_python(self) -> bool:
+        return self.function.runtime.startswith("python")
+
+    def _command(self) -> list[str]:
+        """The runtime stand-in: a clean Python interpreter, or a JVM with the local invoker."""
+        if self.is_python:
+            return [
+                self._interpreter(),
+                "-I",
+                "-S",
+                "-B",
+                str(self.runtime / "bootstrap.py"),
+                str(self.task),
+                str(self.opt / "python"),
+                str(self.runtime),
+                self.function.handler,
+                self.function.name,
+                self.function.invoke_arn,
+            ]
+        if self.function.runtime.startswith("java"):
+            return self._java_command()
+        raise RunnerError(f"the runner has no stand-in for the {self.function.runtime} runtime")
+
+    def _java_command(self) -> list[str]:
+        # The Java runtime's part is played by the project's local invoker (scripts/build_java.py);
+        # with SnapStart it runs the CRaC checkpoint and restore hooks before the first event.
+        import build_java
+
+        invoker = build_java.DEFAULT_BUILD_DIR / build_java.INVOKER_DIR_NAME / "invoker.jar"
+        if not invoker.is_file():
+            raise RunnerError(f"{invoker} is missing: run scripts/build_java.py")
+        classpath = os.pathsep.join([str(invoker), str(self.task), str(self.opt / "java" / "lib" / "*")])
+        java = build_java.find_jdk() / "bin" / "java"
+        command = [str(java), "-XX:+UseSerialGC", "-cp", classpath, build_java.INVOKER_MAIN]
+        command += ["--handler", self.function.handler]
+        return command + (["--snapstart"] if self.function.snapstart else [])
 
     def _interpreter(self) -> str:
         wanted = self.function.runtime.removeprefix("python")
         have = f"{sys.version_info.major}.{sys.version_info.minor}"
-        if not self.function.runtime.startswith("python") or wanted != have:
+        if wanted != have:
             raise RunnerError(
                 f"the deployed function runs {self.function.runtime}, but this runner is Python {have}: "
                 "the local environment must target this machine's Python (scripts/build_packages.py --local)"
@@ -492,22 +533,9 @@ class ExecutionEnvironment:
         return env
 
     def __enter__(self) -> ExecutionEnvironment:
-        command = [
-            self._interpreter(),
-            "-I",
-            "-S",
-            "-B",
-            str(self.runtime / "bootstrap.py"),
-            str(self.task),
-            str(self.opt / "python"),
-            str(self.runtime),
-            self.function.handler,
-            self.function.name,
-            self.function.invoke_arn,
-        ]
         started = time.monotonic()
         self.process = subprocess.Popen(
-            command,
+            self._command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -516,8 +544,8 @@ class ExecutionEnvironment:
             cwd=self.task,
         )
         threading.Thread(target=self._collect_logs, daemon=True).start()
-        ready = self.process.stdout.readline()
-        if not ready:
+        # The Python bootstrap reports the end of its init phase; the Java invoker inits lazily.
+        if self.is_python and not self.process.stdout.readline():
             self.process.wait()
             raise RunnerError(f"the function failed its init phase:\n{self._drain_logs_text()}")
         log(f"execution environment ready (init {time.monotonic() - started:.2f} s): {self.function.name}")
@@ -563,7 +591,8 @@ class ExecutionEnvironment:
             ),
             "deadlineMs": time.time() * 1000 + self.function.timeout_s * 1000,
         }
-        self.process.stdin.write(json.dumps(request) + "\n")
+        # The Java invoker takes the bare event and makes its own request ID and deadline.
+        self.process.stdin.write(json.dumps(request if self.is_python else event) + "\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline()
         self._flush_logs()

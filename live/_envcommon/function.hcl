@@ -60,4 +60,6 @@ inputs = {
   runtime               = local.build.runtime
   architecture          = local.build.architecture
   handler               = local.build.handler
+  # The Java variant exists for its cold starts: it always runs with SnapStart.
+  snapstart_enabled = startswith(local.build.runtime, "java")
 }

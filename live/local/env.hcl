@@ -4,6 +4,10 @@ locals {
   environment = "local"
   account_id  = "123456789012" # moto's fixed account ID
   is_local    = true
+
+  # Which function variant this environment runs: "python" (default) or "java" (Java 21 with
+  # SnapStart). `make record ENV=local` builds and records that variant.
+  function_runtime = "python"
   # Set by the Makefile / tests to the stand-in they started (a free port each time).
   endpoint = get_env("LOCAL_AWS_ENDPOINT", "http://127.0.0.1:5000")
 

@@ -4,6 +4,10 @@ locals {
   account_id  = "333333333333" # Replace with your prod account ID: the provider refuses any other.
   is_local    = false
 
+  # Which function variant this environment runs: "python" (default) or "java" (Java 21 with
+  # SnapStart). `make record ENV=prod` builds and records that variant.
+  function_runtime = "python"
+
   # `make rollout ENV=prod` applies the regions in this order and stops at the first failure.
   rollout_order = ["eu-central-1", "eu-west-1"]
 

@@ -324,6 +324,50 @@ def test_changing_function_code_updates_the_function_only(local_stack, changed_r
     assert not unit_lines(f"{ENV}-apply.log", "function", "Resources: 0 added, 0 changed, 0 destroyed")
 
 
+def test_the_java_variant_deploys_with_snapstart_and_writes_the_same_record(local_stack):
+    s3 = local_stack.client("s3")
+    buckets = local_stack.outputs["buckets"]
+    body = (VECTORS / "report.pdf").read_bytes()
+    python_key = "incoming/quarterly report (final).pdf"  # recorded by the Python function above
+    [python_item] = [
+        item
+        for result in process(local_stack, [python_key])
+        for item in result["invocation"].attempts[-1]["result"]["objects"]
+    ]
+
+    manifest = builds.store(builds.build_for(ENV, "java"))
+    builds.write_record(ENV, builds.record_from_manifest(manifest))
+    local_stack.run_all("apply")
+    outputs = local_stack.read_outputs()
+
+    awslambda = local_stack.client("lambda")
+    config = awslambda.get_function(FunctionName=outputs["function"]["invoke_target_arn"])["Configuration"]
+    assert config["Runtime"] == "java21"
+    assert config["SnapStart"]["ApplyOn"] == "PublishedVersions"
+    assert outputs["function"]["invoke_target_arn"].endswith(":live")
+    notification = s3.get_bucket_notification_configuration(Bucket=buckets["trigger_bucket_name"])
+    assert (
+        notification["LambdaFunctionConfigurations"][0]["LambdaFunctionArn"]
+        == outputs["function"]["invoke_target_arn"]
+    )
+
+    java_key = "incoming/quarterly report (java).pdf"
+    s3.put_object(
+        Bucket=buckets["trigger_bucket_name"], Key=java_key, Body=body, ContentType="application/pdf"
+    )
+    [result] = process(local_stack, [java_key])
+    [java_item] = result["invocation"].attempts[-1]["result"]["objects"]
+    assert java_item["outcome"] == "recorded"
+
+    python_record = read_json(s3, buckets["results_bucket_name"], python_item["recordKey"])
+    java_record = read_json(s3, buckets["results_bucket_name"], java_item["recordKey"])
+    assert java_record["source"]["key"] == java_key
+    for field in ("schemaVersion", "sha256", "type"):
+        assert java_record[field] == python_record[field], field
+    for field in ("size", "contentType", "eTag", "encryption", "checksums", "metadata", "storageClass"):
+        assert java_record["object"][field] == python_record["object"][field], field
+
+
 def test_promotion_copies_the_record_of_a_build_the_source_runs(local_stack, tmp_path):
     target = tmp_path / "build.json"
 
