@@ -1,0 +1,571 @@
+# What the CI roles may do: exactly what the live units (buckets, iam, layer, function) manage for
+# one environment, found by the names the root terragrunt.hcl gives them (<project>-<env>-<region
+# code>-...), in that environment's regions, plus its Terraform state.
+#
+# A note on S3 ARN patterns: "*" in an ARN also matches "/", so a bucket pattern such as
+# arn:aws:s3:::fileproc-dev-* matches every object in those buckets too. Bucket statements below
+# therefore list bucket-level actions one by one (never s3:Get*), and object actions get their own
+# statements with object ARNs.
+
+locals {
+  scopes = {
+    for name, environment in var.environments : name => {
+      workload = "${var.project}-${name}-*"
+      regions  = environment.regions
+
+      # One state bucket per account and region, created by `terragrunt backend bootstrap`; the
+      # state key is the unit's path, live/<env>/<region>/<unit>/tofu.tfstate.
+      state_buckets = [for region in environment.regions : "arn:${local.partition}:s3:::${var.project}-tfstate-${local.account_id}-${region}"]
+      state_objects = [for region in environment.regions : "arn:${local.partition}:s3:::${var.project}-tfstate-${local.account_id}-${region}/live/${name}/*"]
+      state_locks   = [for region in environment.regions : "arn:${local.partition}:s3:::${var.project}-tfstate-${local.account_id}-${region}/live/${name}/*.tflock"]
+
+      buckets          = ["arn:${local.partition}:s3:::${var.project}-${name}-*"]
+      artifact_objects = ["arn:${local.partition}:s3:::${var.project}-${name}-*-artifacts-${local.account_id}/*"]
+      roles            = ["arn:${local.partition}:iam::${local.account_id}:role/${var.project}-${name}-*"]
+      functions        = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:function:${var.project}-${name}-*"]
+      layers           = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:layer:${var.project}-${name}-*"]
+      log_groups       = [for region in environment.regions : "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:/aws/lambda/${var.project}-${name}-*"]
+      queues           = [for region in environment.regions : "arn:${local.partition}:sqs:${region}:${local.account_id}:${var.project}-${name}-*"]
+      topics           = [for region in environment.regions : "arn:${local.partition}:sns:${region}:${local.account_id}:${var.project}-${name}-*"]
+      alarms           = [for region in environment.regions : "arn:${local.partition}:cloudwatch:${region}:${local.account_id}:alarm:${var.project}-${name}-*"]
+      keys             = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:key/*"]
+      aliases          = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:alias/${var.project}-${name}-*"]
+    }
+  }
+
+  # Bucket-level reads the provider makes when it refreshes aws_s3_bucket and its sub-resources.
+  bucket_read_actions = [
+    "s3:ListBucket",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketLocation",
+    "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPolicyStatus",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketWebsite",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    # Provider 6.x reads bucket tags through S3 Control first, GetBucketTagging as the fallback.
+    "s3:ListTagsForResource",
+  ]
+
+  state_bucket_read_actions = [
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketTagging",
+  ]
+
+  role_read_actions = [
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRoleTags",
+  ]
+
+  # Role changes that iam:PermissionsBoundary can pin to the workload boundary.
+  role_boundable_actions = [
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+  ]
+
+  role_other_write_actions = [
+    "iam:DeleteRole",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:ListInstanceProfilesForRole",
+  ]
+
+  workload_boundary_required = var.workload_permissions_boundary_arn != null
+
+  key_read_actions = [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+  ]
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Deploy: apply and destroy one environment
+# ---------------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "deploy" {
+  for_each = var.environments
+
+  # --- Terraform state --------------------------------------------------------------------------
+
+  statement {
+    sid       = "StateBucketsRead"
+    actions   = local.state_bucket_read_actions
+    resources = local.scopes[each.key].state_buckets
+  }
+
+  statement {
+    sid       = "StateOfThisEnvironmentOnly"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = local.scopes[each.key].state_objects
+  }
+
+  # --- buckets unit ------------------------------------------------------------------------------
+
+  statement {
+    # Creating a bucket has no existing resource to own, so no s3:ResourceAccount condition here.
+    sid       = "CreateBuckets"
+    actions   = ["s3:CreateBucket"]
+    resources = local.scopes[each.key].buckets
+  }
+
+  statement {
+    # Bucket-level actions only (see the note at the top): no object in these buckets is readable.
+    sid = "ManageBuckets"
+    actions = concat(local.bucket_read_actions, [
+      "s3:DeleteBucket",
+      "s3:DeleteBucketPolicy",
+      "s3:ListBucketVersions",
+      "s3:PutBucketLogging",
+      "s3:PutBucketNotification",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketTagging",
+      "s3:PutBucketVersioning",
+      "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration",
+      "s3:TagResource",
+      "s3:UntagResource",
+    ])
+    resources = local.scopes[each.key].buckets
+
+    # Bucket names are global: the pattern must not reach another account's bucket of that name.
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    # The layer and function packages (content-addressed keys in the artifacts bucket). Lambda
+    # reads them with the caller's permissions when it creates the function or layer version.
+    sid = "ArtifactsPackages"
+    actions = [
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:GetObjectTagging",
+      "s3:GetObjectAttributes",
+      "s3:PutObject",
+      "s3:PutObjectTagging",
+      "s3:DeleteObject",
+    ]
+    resources = local.scopes[each.key].artifact_objects
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  # --- iam unit ----------------------------------------------------------------------------------
+
+  statement {
+    sid       = "ReadWorkloadRoles"
+    actions   = local.role_read_actions
+    resources = local.scopes[each.key].roles
+  }
+
+  statement {
+    sid       = "ChangeWorkloadRoles"
+    actions   = local.role_other_write_actions
+    resources = local.scopes[each.key].roles
+  }
+
+  statement {
+    sid       = local.workload_boundary_required ? "WriteWorkloadRolePoliciesWithinBoundary" : "WriteWorkloadRolePolicies"
+    actions   = local.role_boundable_actions
+    resources = local.scopes[each.key].roles
+
+    dynamic "condition" {
+      for_each = local.workload_boundary_required ? [var.workload_permissions_boundary_arn] : []
+
+      content {
+        test     = "StringEquals"
+        variable = "iam:PermissionsBoundary"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.workload_boundary_required ? [1] : []
+
+    content {
+      sid       = "KeepWorkloadBoundary"
+      effect    = "Deny"
+      actions   = ["iam:DeleteRolePermissionsBoundary"]
+      resources = local.scopes[each.key].roles
+    }
+  }
+
+  statement {
+    sid       = "PassWorkloadRolesToLambdaOnly"
+    actions   = ["iam:PassRole"]
+    resources = local.scopes[each.key].roles
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["lambda.amazonaws.com"]
+    }
+  }
+
+  # --- layer and function units ------------------------------------------------------------------
+
+  statement {
+    sid       = "Layers"
+    actions   = ["lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion", "lambda:ListLayerVersions"]
+    resources = local.scopes[each.key].layers
+  }
+
+  statement {
+    # Function ARN patterns also cover its versions and the "live" alias (function:<name>:<qualifier>).
+    sid = "Functions"
+    actions = [
+      "lambda:Get*",
+      "lambda:List*",
+      "lambda:AddPermission",
+      "lambda:CreateAlias",
+      "lambda:CreateFunction",
+      "lambda:DeleteAlias",
+      "lambda:DeleteFunction",
+      "lambda:DeleteFunctionConcurrency",
+      "lambda:DeleteFunctionEventInvokeConfig",
+      "lambda:PublishVersion",
+      "lambda:PutFunctionConcurrency",
+      "lambda:PutFunctionEventInvokeConfig",
+      "lambda:RemovePermission",
+      "lambda:TagResource",
+      "lambda:UntagResource",
+      "lambda:UpdateAlias",
+      "lambda:UpdateFunctionCode",
+      "lambda:UpdateFunctionConfiguration",
+      "lambda:UpdateFunctionEventInvokeConfig",
+    ]
+    resources = local.scopes[each.key].functions
+  }
+
+  statement {
+    sid = "FunctionLogGroups"
+    actions = [
+      "logs:AssociateKmsKey",
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:DeleteRetentionPolicy",
+      "logs:DisassociateKmsKey",
+      "logs:ListTagsForResource",
+      "logs:ListTagsLogGroup",
+      "logs:PutLogGroupDeletionProtection",
+      "logs:PutRetentionPolicy",
+      "logs:TagLogGroup",
+      "logs:TagResource",
+      "logs:UntagLogGroup",
+      "logs:UntagResource",
+    ]
+    resources = local.scopes[each.key].log_groups
+  }
+
+  statement {
+    sid = "FailureQueues"
+    actions = [
+      "sqs:CreateQueue",
+      "sqs:DeleteQueue",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ListQueueTags",
+      "sqs:SetQueueAttributes",
+      "sqs:TagQueue",
+      "sqs:UntagQueue",
+    ]
+    resources = local.scopes[each.key].queues
+  }
+
+  statement {
+    sid = "AlarmTopics"
+    actions = [
+      "sns:CreateTopic",
+      "sns:DeleteTopic",
+      "sns:GetTopicAttributes",
+      "sns:ListSubscriptionsByTopic",
+      "sns:ListTagsForResource",
+      "sns:SetTopicAttributes",
+      "sns:Subscribe",
+      "sns:TagResource",
+      "sns:UntagResource",
+    ]
+    resources = local.scopes[each.key].topics
+  }
+
+  statement {
+    # The rollout health gate reads these alarms between regions.
+    sid = "Alarms"
+    actions = [
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+    ]
+    resources = local.scopes[each.key].alarms
+  }
+
+  # --- customer-managed key (buckets unit, when create_kms_key) ----------------------------------
+
+  statement {
+    # A key has no ARN before it exists: "*" limited by the tags the request must carry (the
+    # provider's default_tags Project and Environment) and by region.
+    sid       = "CreateKeysTaggedForThisEnvironment"
+    actions   = ["kms:CreateKey", "kms:TagResource"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = [each.key]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [var.project]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.scopes[each.key].regions
+    }
+  }
+
+  statement {
+    sid = "ManageKeysOfThisEnvironment"
+    actions = concat(local.key_read_actions, [
+      "kms:CreateAlias",
+      "kms:Decrypt",
+      "kms:DeleteAlias",
+      "kms:DisableKeyRotation",
+      "kms:EnableKeyRotation",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:UpdateAlias",
+      "kms:UpdateKeyDescription",
+    ])
+    resources = local.scopes[each.key].keys
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
+  }
+
+  statement {
+    # Lambda (environment variables) and CloudWatch Logs take grants on the key for themselves.
+    sid       = "GrantKeysOfThisEnvironmentToAwsServices"
+    actions   = ["kms:CreateGrant"]
+    resources = local.scopes[each.key].keys
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    # An alias operation is authorised on the alias and on its key (the statement above).
+    sid       = "KeyAliases"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+    resources = local.scopes[each.key].aliases
+  }
+
+  # --- actions AWS offers no resource type for ---------------------------------------------------
+
+  statement {
+    # logs:DescribeLogGroups, kms:ListAliases, the SNS subscription calls (a subscription ARN is
+    # not a resource type in IAM) and EC2 Describe* (the function module reads subnets in VPC mode)
+    # accept only "*". Limited to the environment's regions.
+    sid = "NoResourceTypeInTheseRegions"
+    actions = [
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSubnets",
+      "ec2:DescribeVpcs",
+      "kms:ListAliases",
+      "logs:DescribeLogGroups",
+      "sns:GetSubscriptionAttributes",
+      "sns:SetSubscriptionAttributes",
+      "sns:Unsubscribe",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.scopes[each.key].regions
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Plan: read everything the units manage, write nothing but the state lock
+# ---------------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "plan" {
+  for_each = local.plan_environments
+
+  statement {
+    sid       = "StateBucketsRead"
+    actions   = local.state_bucket_read_actions
+    resources = local.scopes[each.key].state_buckets
+  }
+
+  statement {
+    sid       = "ReadStateOfThisEnvironment"
+    actions   = ["s3:GetObject"]
+    resources = local.scopes[each.key].state_objects
+  }
+
+  statement {
+    # A plan takes the S3-native lock (<key>.tflock) and releases it; no state object is written.
+    sid       = "LockStateOfThisEnvironment"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = local.scopes[each.key].state_locks
+  }
+
+  statement {
+    sid       = "ReadBuckets"
+    actions   = local.bucket_read_actions
+    resources = local.scopes[each.key].buckets
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    # Refreshing the package objects; uploads and records in the other buckets stay unreadable.
+    sid       = "ReadArtifactsPackages"
+    actions   = ["s3:GetObject", "s3:GetObjectTagging"]
+    resources = local.scopes[each.key].artifact_objects
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid       = "ReadWorkloadRoles"
+    actions   = local.role_read_actions
+    resources = local.scopes[each.key].roles
+  }
+
+  statement {
+    sid       = "ReadLayersAndFunctions"
+    actions   = ["lambda:Get*", "lambda:List*"]
+    resources = concat(local.scopes[each.key].functions, local.scopes[each.key].layers)
+  }
+
+  statement {
+    sid       = "ReadLogGroups"
+    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+    resources = local.scopes[each.key].log_groups
+  }
+
+  statement {
+    sid       = "ReadQueues"
+    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
+    resources = local.scopes[each.key].queues
+  }
+
+  statement {
+    sid       = "ReadTopics"
+    actions   = ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"]
+    resources = local.scopes[each.key].topics
+  }
+
+  statement {
+    sid       = "ReadAlarms"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]
+    resources = local.scopes[each.key].alarms
+  }
+
+  statement {
+    sid       = "ReadKeysOfThisEnvironment"
+    actions   = local.key_read_actions
+    resources = local.scopes[each.key].keys
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid = "NoResourceTypeInTheseRegions"
+    actions = [
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSubnets",
+      "ec2:DescribeVpcs",
+      "kms:ListAliases",
+      "logs:DescribeLogGroups",
+      "sns:GetSubscriptionAttributes",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.scopes[each.key].regions
+    }
+  }
+}
