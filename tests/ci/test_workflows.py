@@ -18,19 +18,19 @@ GITHUB = ROOT / ".github"
 WORKFLOWS_DIR = GITHUB / "workflows"
 ACTIONLINT = ROOT / ".tools" / "bin" / "actionlint"
 
-# Every third-party action, pinned to the commit its release tag points at. Each pairing was found
-# identically in the workflows or pin lists of several unrelated public repositories (see the
-# commit that introduced the pin); changing a pin means verifying it again and updating this table.
-VERIFIED_PINS = {
-    "actions/checkout": ("8e8c483db84b4bee98b60c0593521ed34d9990e8", "v6.0.1"),
-    "actions/setup-go": ("44694675825211faa026b3c33043df3e48a5fa00", "v6.0.0"),
-    "actions/setup-python": ("a309ff8b426b58ec0e2a45f0f869d46889d02405", "v6.2.0"),
-    "actions/setup-java": ("dded0888837ed1f317902acf8a20df0ad188d165", "v5.0.0"),
-    "actions/cache": ("9255dc7a253b0ccc959486e2bca901246202afeb", "v5.0.1"),
-    "actions/upload-artifact": ("b7c566a772e6b6bfb58ed0dc250532a479d7789f", "v6.0.0"),
-    "actions/download-artifact": ("37930b1c2abaa49bbe596cd826c3c89aef350131", "v7.0.0"),
-    "aws-actions/configure-aws-credentials": ("61815dcd50bd041e203e49132bacad1fd04d2708", "v5.1.1"),
-}
+PIN_ROW = re.compile(
+    r"^\| (?P<action>[\w./-]+) \| (?P<version>v\d+\.\d+\.\d+) \| `(?P<sha>[0-9a-f]{40})` \|$"
+)
+
+
+def verified_pins() -> dict[str, tuple[str, str]]:
+    """The pin table of .github/README.md, which also says how each pairing was verified: changing a
+    pin means verifying it again and updating that table."""
+    rows = (PIN_ROW.match(line) for line in (GITHUB / "README.md").read_text(encoding="utf-8").splitlines())
+    return {row["action"]: (row["sha"], row["version"]) for row in rows if row}
+
+
+VERIFIED_PINS = verified_pins()
 
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
 PINNED_REF = re.compile(r"^(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+)@(?P<sha>[0-9a-f]{40})$")
@@ -120,6 +120,11 @@ def make_runs(job: dict) -> list[str]:
 
 
 # --- pins ---------------------------------------------------------------------------------------
+
+
+def test_the_pin_table_is_read():
+    assert "aws-actions/configure-aws-credentials" in VERIFIED_PINS
+    assert len(VERIFIED_PINS) == 8
 
 
 def test_the_four_workflows_exist():

@@ -1,0 +1,297 @@
+"""modules/github-oidc and its bootstrap unit: bad inputs fail with the module's message, an apply
+against the stand-in (moto) creates roles whose trust is exactly this repository and environment
+and whose policies stay inside the environment's names, and the bootstrap unit reads its
+environments from the live tree without ever being part of `run --all`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import textwrap
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULE = ROOT / "modules" / "github-oidc"
+TOOLS_BIN = ROOT / ".tools" / "bin"
+MOTO_ACCOUNT = "123456789012"
+REPOSITORY = "acme/file-processor"
+
+VALID = {
+    "account_id": MOTO_ACCOUNT,
+    "github_repository": REPOSITORY,
+    "environments": {
+        "dev": {"regions": ["eu-central-1"]},
+        "prod": {"regions": ["eu-central-1", "eu-west-1"], "max_session_duration_seconds": 7200},
+    },
+}
+
+BAD = [
+    ({"github_repository": "file-processor"}, "github_repository must be owner/name"),
+    ({"github_repository": "acme/file processor"}, "github_repository must be owner/name"),
+    ({"account_id": "12345"}, "account_id must be exactly 12 digits"),
+    ({"environments": {}}, "must name at least one environment"),
+    ({"environments": {"Dev": {"regions": ["eu-central-1"]}}}, "Environment names must be 2-16 lowercase"),
+    ({"environments": {"local": {"regions": ["us-east-1"]}}}, 'not "local"'),
+    ({"environments": {"dev": {"regions": []}}}, "at least one region"),
+    ({"environments": {"dev": {"regions": ["europe"]}}}, "at least one region"),
+    (
+        {"environments": {"dev": {"regions": ["eu-central-1"], "max_session_duration_seconds": 60}}},
+        "between 3600 and 43200",
+    ),
+    ({"existing_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}, "existing_oidc"),
+    ({"role_path": "/"}, "role_path must start and end"),
+]
+
+
+def toolchain_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}",
+        "TF_CLI_CONFIG_FILE": str(ROOT / ".tools" / "tofurc"),
+        "TG_TF_PATH": "tofu",
+        "TG_NON_INTERACTIVE": "true",
+        "CHECKPOINT_DISABLE": "1",
+        **extra,
+    }
+
+
+def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        args, cwd=cwd, env=toolchain_env(**extra), capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _toolchain_present() -> None:
+    if not (TOOLS_BIN / "tofu").exists() or not (TOOLS_BIN / "terragrunt").exists():
+        pytest.fail("toolchain not set up: run `make setup`")
+
+
+def module_call(inputs: dict) -> str:
+    arguments = "\n".join(f"  {name} = {json.dumps(value)}" for name, value in inputs.items())
+    return f'module "oidc" {{\n  source = "{MODULE}"\n{arguments}\n}}\n'
+
+
+@pytest.fixture(scope="module")
+def validate_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("github-oidc-validate")
+    (root / "main.tf").write_text(module_call(VALID))
+    init = run(["tofu", "init", "-backend=false", "-input=false", "-no-color"], cwd=root)
+    assert init.returncode == 0, init.stdout + init.stderr
+    return root
+
+
+def validate(root: Path, inputs: dict) -> subprocess.CompletedProcess:
+    (root / "main.tf").write_text(module_call(inputs))
+    return run(["tofu", "validate", "-no-color"], cwd=root)
+
+
+def test_valid_inputs_validate(validate_root: Path):
+    result = validate(validate_root, VALID)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"), BAD, ids=[f"{next(iter(b))}-{i}" for i, (b, _) in enumerate(BAD)]
+)
+def test_a_bad_value_fails_validate_with_the_modules_message(validate_root: Path, bad: dict, message: str):
+    result = validate(validate_root, {**VALID, **bad})
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert message in output, output
+
+
+# --- applied against the stand-in ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def applied(moto_server: str, tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("github-oidc-apply")
+    provider = textwrap.dedent(
+        f"""
+        provider "aws" {{
+          region                      = "eu-central-1"
+          access_key                  = "testing"
+          secret_key                  = "testing" # pragma: allowlist secret
+          skip_credentials_validation = true
+          skip_metadata_api_check     = true
+          skip_requesting_account_id  = true
+          endpoints {{
+            iam = "{moto_server}"
+            sts = "{moto_server}"
+          }}
+        }}
+        output "all" {{
+          value = module.oidc
+        }}
+        """
+    )
+    inputs = {**VALID, "workload_permissions_boundary_arn": f"arn:aws:iam::{MOTO_ACCOUNT}:policy/boundary"}
+    (root / "main.tf").write_text(provider + module_call(inputs))
+    for command in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
+        result = run(["tofu", *command, "-no-color"], cwd=root)
+        assert result.returncode == 0, result.stdout + result.stderr
+    again = run(["tofu", "plan", "-detailed-exitcode", "-input=false", "-no-color"], cwd=root)
+    assert again.returncode == 0, "a second plan must show no changes\n" + again.stdout + again.stderr
+    output = run(["tofu", "output", "-json", "all"], cwd=root)
+    assert output.returncode == 0, output.stderr
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106  # pragma: allowlist secret (moto's fake credentials)
+    )
+    return {"outputs": json.loads(output.stdout), "iam": iam}
+
+
+def trust_of(iam, name: str) -> dict:
+    document = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    return json.loads(document) if isinstance(document, str) else document
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_deploy_role_trusts_only_this_repository_in_this_environment(applied: dict, environment: str):
+    role = applied["iam"].get_role(RoleName=f"fileproc-github-{environment}-deploy")["Role"]
+    assert role["Path"] == "/github-actions/"
+    assert role["MaxSessionDuration"] == (7200 if environment == "prod" else 3600)
+    (statement,) = trust_of(applied["iam"], role["RoleName"])["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"] == {"Federated": applied["outputs"]["oidc_provider_arn"]}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{environment}",
+        }
+    }
+
+
+def test_plan_role_trusts_only_pull_requests_of_this_repository(applied: dict):
+    (statement,) = trust_of(applied["iam"], "fileproc-github-dev-plan")["Statement"]
+    assert statement["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:pull_request",
+    }
+
+
+def test_the_oidc_provider_is_githubs_with_the_sts_audience(applied: dict):
+    provider = applied["iam"].get_open_id_connect_provider(
+        OpenIDConnectProviderArn=applied["outputs"]["oidc_provider_arn"]
+    )
+    assert provider["Url"].removeprefix("https://") == "token.actions.githubusercontent.com"
+    assert provider["ClientIDList"] == ["sts.amazonaws.com"]
+
+
+def statements(applied: dict, kind: str, environment: str) -> list[dict]:
+    return json.loads(applied["outputs"][f"{kind}_policy_json"][environment])["Statement"]
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("kind", ["deploy", "plan"])
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_policies_stay_inside_the_environment(applied: dict, kind: str, environment: str):
+    other = "prod" if environment == "dev" else "dev"
+    regions = VALID["environments"][environment]["regions"]
+    for statement in statements(applied, kind, environment):
+        resources = as_list(statement["Resource"])
+        assert not any(f"-{other}-" in arn or f"/live/{other}/" in arn for arn in resources), statement
+        assert not any(action in {"*", "s3:*", "iam:*"} for action in as_list(statement["Action"]))
+        if resources == ["*"]:
+            # Documented wildcards only, each limited to the environment's regions.
+            assert sorted(as_list(statement["Condition"]["StringEquals"]["aws:RequestedRegion"])) == sorted(
+                regions
+            )
+        for arn in resources:
+            region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+            assert region in {"", *regions}, arn
+
+
+@pytest.mark.parametrize("kind", ["deploy", "plan"])
+def test_no_object_can_be_read_through_a_bucket_pattern(applied: dict, kind: str):
+    """In an S3 ARN "*" matches "/": bucket patterns must carry bucket-level actions only."""
+    for statement in statements(applied, kind, "dev"):
+        bucket_patterns = [arn for arn in as_list(statement["Resource"]) if arn.startswith("arn:aws:s3:::")]
+        if any("/" not in arn and arn.endswith("*") for arn in bucket_patterns):
+            actions = as_list(statement["Action"])
+            object_actions = [a for a in actions if re.match(r"s3:(Get|Put|Delete|Restore)Object|.*\*$", a)]
+            assert not object_actions, statement
+
+
+def test_state_access_is_this_environments_keys_and_plan_writes_only_locks(applied: dict):
+    deploy = {s["Sid"]: s for s in statements(applied, "deploy", "dev")}
+    plan = {s["Sid"]: s for s in statements(applied, "plan", "dev")}
+    state_bucket = f"arn:aws:s3:::fileproc-tfstate-{MOTO_ACCOUNT}-eu-central-1"
+    assert as_list(deploy["StateOfThisEnvironmentOnly"]["Resource"]) == [f"{state_bucket}/live/dev/*"]
+    assert as_list(plan["ReadStateOfThisEnvironment"]["Action"]) == ["s3:GetObject"]
+    assert as_list(plan["LockStateOfThisEnvironment"]["Resource"]) == [f"{state_bucket}/live/dev/*.tflock"]
+    writes = [
+        s
+        for s in statements(applied, "plan", "dev")
+        if any(
+            a.split(":")[1].startswith(("Put", "Delete", "Create", "Update")) for a in as_list(s["Action"])
+        )
+    ]
+    assert [s["Sid"] for s in writes] == ["LockStateOfThisEnvironment"]
+
+
+def test_workload_roles_must_keep_the_boundary(applied: dict):
+    deploy = {s["Sid"]: s for s in statements(applied, "deploy", "dev")}
+    boundary = f"arn:aws:iam::{MOTO_ACCOUNT}:policy/boundary"
+    write = deploy["WriteWorkloadRolePoliciesWithinBoundary"]
+    assert "iam:CreateRole" in as_list(write["Action"])
+    assert write["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary}}
+    assert deploy["KeepWorkloadBoundary"]["Effect"] == "Deny"
+    assert as_list(deploy["PassWorkloadRolesToLambdaOnly"]["Resource"]) == [
+        f"arn:aws:iam::{MOTO_ACCOUNT}:role/fileproc-dev-*"
+    ]
+
+
+# --- the bootstrap unit ------------------------------------------------------------------------------
+
+
+def test_bootstrap_hcl_is_formatted():
+    result = run(["terragrunt", "hcl", "fmt", "--check", "--working-dir", "bootstrap"], cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("account", "expected"),
+    [
+        ("111111111111", {"dev": (["eu-central-1"], 3600)}),
+        ("333333333333", {"prod": (["eu-central-1", "eu-west-1"], 7200)}),
+    ],
+)
+def test_bootstrap_takes_the_accounts_environments_from_the_live_tree(account: str, expected: dict):
+    env_files = {path.parent.name: path.read_text() for path in (ROOT / "live").glob("*/env.hcl")}
+    if not all(f'"{account}"' in env_files.get(name, "") for name in expected):
+        pytest.skip(f"the live tree no longer uses the placeholder account {account}")
+    rendered = run(
+        ["terragrunt", "render", "--format", "json", "--no-color"],
+        cwd=ROOT / "bootstrap" / "github-oidc",
+        BOOTSTRAP_ACCOUNT_ID=account,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    config = json.loads(rendered.stdout)
+    environments = config["inputs"]["environments"]
+    assert {
+        name: (value["regions"], value["max_session_duration_seconds"])
+        for name, value in environments.items()
+    } == expected
+    assert config["inputs"]["account_id"] == account
+    assert config["remote_state"]["config"]["key"] == "bootstrap/github-oidc/tofu.tfstate"
+    assert config["remote_state"]["config"]["bucket"] == f"fileproc-tfstate-{account}-eu-central-1"
+
+
+def test_run_all_never_discovers_the_bootstrap_unit():
+    found = run(["terragrunt", "find", "--json", "--no-color"], cwd=ROOT)
+    assert found.returncode == 0, found.stderr
+    assert not [unit for unit in json.loads(found.stdout) if unit["path"].startswith("bootstrap")]
