@@ -202,7 +202,8 @@ def test_the_toolchain_is_cached_on_its_pins():
     }
     assert versions["actions/setup-go"]["go-version"] == "1.26"
     assert versions["actions/setup-python"]["python-version"] == "3.13"
-    assert versions["actions/setup-java"] == {"distribution": "temurin", "java-version": "25"}
+    assert versions["actions/setup-java"]["distribution"] == "temurin"
+    assert versions["actions/setup-java"]["java-version"] == "25"
 
 
 def test_packages_are_uploaded_under_their_sha256s_and_listed_in_the_summary():
