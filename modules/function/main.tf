@@ -89,9 +89,11 @@ resource "aws_lambda_function" "this" {
   layers        = var.layer_arns
   kms_key_arn   = var.kms_key_arn
 
-  s3_bucket        = aws_s3_object.package.bucket
-  s3_key           = aws_s3_object.package.key
-  source_code_hash = local.actual_base64sha256
+  s3_bucket = aws_s3_object.package.bucket
+  s3_key    = aws_s3_object.package.key
+  # The real Base64 SHA-256 Lambda reports as CodeSha256 (not the virtual source_code_hash): a
+  # change of the package updates the function, and so does code changed behind Terraform's back.
+  code_sha256 = local.actual_base64sha256
 
   publish                        = local.snapstart_enabled
   reserved_concurrent_executions = coalesce(var.reserved_concurrent_executions, -1)
