@@ -195,31 +195,40 @@ def rebuild_at_commit(record: dict, build_dir: Path) -> Path:
             f"the recorded build came from {commit or 'an unknown commit'}, which cannot be rebuilt: "
             "download its CI artifact into build/store/"
         )
-    if not record["target"].startswith("python"):
-        raise BuildError(f"cannot rebuild {record['target']} packages here; download the CI artifact")
-    python_version, architecture = record["target"].removeprefix("python").split("-")
     print(f"[builds] rebuilding {record['target']} at {commit[:12]} in a temporary worktree")
     with tempfile.TemporaryDirectory(prefix="rebuild-") as scratch:
         worktree = Path(scratch) / "src"
         subprocess.run(["git", "worktree", "add", "--detach", str(worktree), commit], cwd=ROOT, check=True)
         try:
             subprocess.run(
-                [
-                    sys.executable,
-                    str(worktree / "scripts" / "build_packages.py"),
-                    "--python-version",
-                    python_version,
-                    "--architecture",
-                    architecture,
-                    "--build-dir",
-                    str(build_dir),
-                ],
-                cwd=worktree,
-                check=True,
+                [sys.executable, *build_command(record, worktree, build_dir)], cwd=worktree, check=True
             )
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False)
     return build_dir / record["target"] / "manifest.json"
+
+
+def build_command(record: dict, worktree: Path, build_dir: Path) -> list[str]:
+    """The build script call, at the recorded commit, that produces the record's target."""
+    architecture = record["architecture"]
+    if record["target"].startswith("java"):
+        return [
+            str(worktree / "scripts" / "build_java.py"),
+            "--architecture",
+            architecture,
+            "--build-dir",
+            str(build_dir),
+        ]
+    python_version = record["runtime"].removeprefix("python")
+    return [
+        str(worktree / "scripts" / "build_packages.py"),
+        "--python-version",
+        python_version,
+        "--architecture",
+        architecture,
+        "--build-dir",
+        str(build_dir),
+    ]
 
 
 def promote(
