@@ -5,8 +5,9 @@
            Terragrunt's own --filter); --summary FILE writes a Markdown summary per unit.
   apply    terragrunt run --all apply (state bucket bootstrapped on first use).
   rollout  apply one region at a time in the environment's rollout_order (live/<env>/env.hcl),
-           stop at the first failure, and between regions wait until every alarm of the region
-           just deployed is OK (an alarm in ALARM, or no OK before --gate-timeout, stops it).
+           stop at the first failure, and between regions let the new version run for --bake
+           seconds, then wait until every alarm of the region just deployed is OK (an alarm in
+           ALARM, or no OK before --gate-timeout, stops it).
   destroy  terragrunt run --all destroy; refuses unless --confirm repeats the environment's name.
 
 Usage:
@@ -65,6 +66,9 @@ class HealthGate:
     alarm_states: AlarmStates = cloudwatch_alarm_states
     timeout_s: float = 900
     poll_s: float = 30
+    # Alarms that were OK before the deploy stay OK until a period with new data is evaluated:
+    # let the new code run for at least one alarm period (300 s) before trusting an OK.
+    bake_s: float = 0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 
@@ -72,6 +76,9 @@ class HealthGate:
         if not alarm_names:
             log(f"{region}: no alarms to wait for")
             return
+        if self.bake_s:
+            log(f"{region}: letting the new version run for {self.bake_s:.0f} s before reading its alarms")
+            self.sleep(self.bake_s)
         deadline = self.clock() + self.timeout_s
         while True:
             states = self.alarm_states(region, alarm_names)
@@ -91,6 +98,11 @@ class HealthGate:
                 )
             log(f"{region}: waiting for {', '.join(waiting)} to be OK")
             self.sleep(self.poll_s)
+
+
+def env_has_alarms(env: str) -> bool:
+    """Whether the environment creates alarms (every real one; not the local stand-in)."""
+    return env_locals(env).get("settings", {}).get("alarms_enabled", True) is not False
 
 
 def rollout_order(env: str) -> list[str]:
@@ -161,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--summary", type=Path, help="write a Markdown plan summary here")
         if name == "rollout":
             sub.add_argument("--gate-timeout", type=float, default=900, help="seconds to wait for OK")
+            sub.add_argument(
+                "--bake",
+                type=float,
+                default=300,
+                help="seconds to run before reading the alarms (one period)",
+            )
         if name == "destroy":
             sub.add_argument("--confirm", default="", help="must repeat the environment name")
     args = parser.parse_args(argv)
@@ -176,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "rollout":
             rollout(
                 args.env,
-                HealthGate(timeout_s=args.gate_timeout),
+                HealthGate(timeout_s=args.gate_timeout, bake_s=args.bake if env_has_alarms(args.env) else 0),
                 apply_region=lambda region: apply(args.env, region),
                 alarm_names=lambda region: unit_outputs(args.env, region, "function")["alarm_names"],
             )

@@ -57,6 +57,21 @@ def test_the_gate_passes_when_every_alarm_is_ok():
     assert states.calls == [("eu-west-1", tuple(ALARMS))]
 
 
+def test_the_gate_lets_the_new_version_bake_before_reading_alarms():
+    clock = FakeClock()
+    seen_at = []
+    states = scripted_states(dict.fromkeys(ALARMS, "OK"))
+
+    def alarm_states(region: str, names: list[str]) -> dict[str, str]:
+        seen_at.append(clock.now)
+        return states(region, names)
+
+    rollout.HealthGate(alarm_states=alarm_states, bake_s=300, sleep=clock.sleep, clock=clock).wait(
+        "eu-west-1", ALARMS
+    )
+    assert seen_at == [300]
+
+
 def test_the_gate_waits_for_insufficient_data_to_become_ok():
     states = scripted_states(
         dict.fromkeys(ALARMS, "INSUFFICIENT_DATA"),
