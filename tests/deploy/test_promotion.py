@@ -88,3 +88,8 @@ def test_fetch_rebuilds_a_missing_build_and_verifies_it(tmp_path, monkeypatch):
     monkeypatch.setattr(builds, "ROOT", tmp_path)  # no local build of the target in tmp_path
     with pytest.raises(builds.BuildError, match="is not reproducible here"):
         builds.fetch("prod", rebuild=rebuild_with_other_bytes)
+
+
+def test_dev_records_the_build_of_this_commit():
+    """dev runs what main builds: a code or dependency change must come with `make record ENV=dev`."""
+    builds.verify("dev", builds.build_for("dev"))
