@@ -23,6 +23,11 @@ output "code_sha256" {
   value       = aws_lambda_function.this.code_sha256
 }
 
+output "package_sha256" {
+  description = "SHA-256 (hex) of the deployed function package: the build this environment runs."
+  value       = var.package_sha256
+}
+
 output "package_s3_key" {
   description = "Content-addressed key of the function package in the artifacts bucket (functions/<name>/<sha256>.zip)."
   value       = aws_s3_object.package.key
