@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from standin import running_standin  # noqa: E402
+
 EVENTS_DIR = ROOT / "tests" / "events"
 
 
@@ -64,38 +64,11 @@ def mocked_aws(aws_credentials: None):
         yield
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_server():
-    """A moto server on a free loopback port for the whole session; yields its endpoint URL."""
-    port = free_port()
-    executable = Path(sys.executable).parent / "moto_server"
-    process = subprocess.Popen(
-        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):  # noqa: S310 - loopback
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server did not start on {url}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """A moto server on a free loopback port for the whole session; yields its endpoint URL.
+
+    The same launcher `make demo` uses (scripts/standin.py): the server dies with this process.
+    """
+    with running_standin() as endpoint:
+        yield endpoint
