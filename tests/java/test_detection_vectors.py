@@ -46,8 +46,10 @@ def test_java_signature_table_is_the_pinned_puremagic_table():
     )
     assert pinned, "puremagic is no longer pinned in layer-requirements/python/requirements.txt"
     installed = Path(puremagic.__file__).parent / "magic_data.json"
-    if puremagic.__version__ != pinned.group(1):
-        pytest.skip(f"installed puremagic {puremagic.__version__} is not the pinned {pinned.group(1)}")
+    assert puremagic.__version__ == pinned.group(1), (
+        f"the dev environment has puremagic {puremagic.__version__}, the layer pins {pinned.group(1)}: "
+        "pin the same version in requirements-dev.in and run `make lock`"
+    )
     assert JAVA_TABLE.read_bytes() == installed.read_bytes(), (
         "the Java function's signature table differs from the Python layer's puremagic: copy "
         f"{installed} to {JAVA_TABLE.relative_to(ROOT)} and rerun the Java tests"

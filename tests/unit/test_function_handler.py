@@ -11,6 +11,7 @@ import sys
 import tracemalloc
 
 import boto3
+import jsonschema
 import pytest
 from botocore.exceptions import ClientError
 from fp_helpers import (
@@ -83,7 +84,6 @@ def test_shared_vector_case_produces_expected_record(case, s3, function_env, lam
 
 
 def test_records_validate_against_the_json_schema(s3, lambda_context):
-    jsonschema = pytest.importorskip("jsonschema")
     _, small = put_object(s3, "a.txt", b"hello\n")
     _, empty = put_object(s3, "empty", b"")
 
