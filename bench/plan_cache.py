@@ -15,13 +15,14 @@ import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import build_packages  # noqa: E402
 import builds  # noqa: E402
+import toolchain  # noqa: E402
 from stack import run_all, standin_env_vars  # noqa: E402
 from standin import running_standin  # noqa: E402
 
@@ -32,16 +33,10 @@ def packed_mirror(directory: Path) -> Path:
     Terragrunt's provider cache server reads only this layout; `make setup` lays the provider out
     unpacked, which OpenTofu links without copying.
     """
-    import tomllib
-    import zipfile
-
-    version = tomllib.loads((ROOT / "tools" / "versions.toml").read_text())["provider"]["aws"]["version"]
-    source = ROOT / ".tools" / "tofurc"
-    mirror_path = source.read_text().split('path    = "')[1].split('"')[0]
-    binary = next(
-        Path(mirror_path).glob(f"registry.opentofu.org/hashicorp/aws/{version}/*/terraform-provider-aws_v*")
-    )
-    platform = binary.parent.name
+    version = toolchain.aws_provider(toolchain.load_versions()).version
+    platform = toolchain.provider_platform()
+    unpacked = toolchain.mirror_root() / "registry.opentofu.org" / "hashicorp" / "aws" / version / platform
+    binary = next(unpacked.iterdir())
     for host in ("registry.opentofu.org", "registry.terraform.io"):
         provider_dir = directory / host / "hashicorp" / "aws"
         provider_dir.mkdir(parents=True)
@@ -57,7 +52,7 @@ def packed_mirror(directory: Path) -> Path:
             f'{{"archives": {{"{platform}": {{"url": "{archive.name}", "hashes": []}}}}}}'
         )
     config = directory / "tofurc"
-    config.write_text(source.read_text().replace(mirror_path, str(directory)))
+    config.write_text(toolchain.CLI_CONFIG.read_text().replace(str(toolchain.mirror_root()), str(directory)))
     return config
 
 
@@ -83,10 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="plans per mode (default 3)")
     args = parser.parse_args(argv)
 
-    target = build_packages.Target.local()
-    build_packages.build(target, log=lambda _line: None)
-    manifest = builds.store(build_packages.DEFAULT_BUILD_DIR / target.name / "manifest.json")
-    builds.write_record("local", builds.record_from_manifest(manifest))
+    builds.record("local", builds.build_for("local"))
     with running_standin() as endpoint, tempfile.TemporaryDirectory(prefix="packed-mirror-") as mirror:
         print("packing the provider for Terragrunt's cache server ...", flush=True)
         packed_config = packed_mirror(Path(mirror))

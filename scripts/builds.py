@@ -277,6 +277,14 @@ def deployed_builds(env: str) -> dict[str, dict]:
     return running
 
 
+def record(env: str, manifest_path: Path) -> dict:
+    """Store a build's packages and make env run it (rewrites live/<env>/build.json)."""
+    manifest = store(manifest_path)
+    path = write_record(env, record_from_manifest(manifest))
+    print(f"[builds] {path.relative_to(ROOT)} now records {manifest['target']} build")
+    return manifest
+
+
 def cmd_verify(args: argparse.Namespace) -> None:
     verify(args.env, args.manifest or build_for(args.env))
 
@@ -338,9 +346,7 @@ def local_manifest() -> Path:
 def cmd_record(args: argparse.Namespace) -> None:
     if args.build:
         args.manifest = build_for(args.env, args.runtime)
-    manifest = store(args.manifest or local_manifest())
-    path = write_record(args.env, record_from_manifest(manifest))
-    print(f"[builds] {path.relative_to(ROOT)} now records {manifest['target']} build")
+    record(args.env, args.manifest or local_manifest())
 
 
 def cmd_show(args: argparse.Namespace) -> None:

@@ -46,9 +46,7 @@ def step(number: int, total: int, text: str) -> None:
 
 def build_and_record(runtime: str | None) -> dict:
     """Build the variant for this machine and make the local environment run it."""
-    manifest = builds.store(builds.build_for(ENV, runtime))
-    builds.write_record(ENV, builds.record_from_manifest(manifest))
-    return manifest
+    return builds.record(ENV, builds.build_for(ENV, runtime))
 
 
 def upload(s3: object, bucket: str, path: Path, key: str) -> None:
@@ -133,7 +131,9 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
     return 1 if failed else 0
 
 
-def print_summary(manifest, buckets, function, layer, endpoint, seconds, keep) -> None:  # noqa: ANN001
+def print_summary(
+    manifest: dict, buckets: dict, function: dict, layer: dict, endpoint: str, seconds: float, keep: bool
+) -> None:
     print("\n==> Summary")
     print(f"  deployed to the stand-in at {endpoint}, in {seconds:.0f} s:")
     print(f"    function  {function['function_name']} ({manifest['runtime']}, {manifest['architecture']})")

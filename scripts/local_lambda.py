@@ -50,15 +50,16 @@ from urllib.parse import quote_plus
 
 import boto3
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from standin import STANDIN_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "build" / "local-logs"
 # What the Lambda Python runtime itself provides in /var/runtime.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
-STANDIN_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
-    "AWS_SESSION_TOKEN": "testing",
-}
+# Credentials the stand-in accepts (scripts/standin.py); they never reach AWS.
+STANDIN_CREDENTIALS = {name: value for name, value in STANDIN_ENV.items() if "REGION" not in name}
 
 BOOTSTRAP = r'''
 """Runtime stand-in: import the handler once (the init phase), then serve one event per line."""

@@ -19,6 +19,10 @@ from typing import Any
 
 import hcl2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stack import hcl_literal
+
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ROOT / "modules"
 BEGIN = "<!-- BEGIN GENERATED: scripts/module_docs.py -->"
@@ -57,23 +61,15 @@ def render(module: Path) -> str:
     ]
     variables = blocks(module / "variables.tf", "variable")
     for name, body in sorted(variables, key=lambda item: ("default" in item[1], item[0])):
-        default = "required" if "default" not in body else f"`{_cell(json.dumps(_plain(body['default'])))}`"
+        default = (
+            "required" if "default" not in body else f"`{_cell(json.dumps(hcl_literal(body['default'])))}`"
+        )
         kind = _cell(_text(body.get("type", "any")))
         lines.append(f"| `{name}` | `{kind}` | {default} | {_cell(_text(body.get('description', '')))} |")
     lines += ["", "## Outputs", "", "| Name | Description |", "| --- | --- |"]
     for name, body in sorted(blocks(module / "outputs.tf", "output")):
         lines.append(f"| `{name}` | {_cell(_text(body.get('description', '')))} |")
     return "\n".join([*lines, "", END])
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith('"') and value.endswith('"'):
-        return json.loads(value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items() if not key.startswith("__")}
-    return value
 
 
 def updated_readme(module: Path) -> tuple[Path, str, str]:

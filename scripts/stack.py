@@ -64,12 +64,14 @@ def standin_env_vars(endpoint: str) -> dict[str, str]:
 LOCAL_ENDPOINT_FILE = ROOT / "build" / "local-endpoint"
 
 
-def _literal(value: Any) -> Any:
-    """python-hcl2 keeps string literals quoted; unquote them (and lists of them)."""
+def hcl_literal(value: Any) -> Any:
+    """A value as python-hcl2 returns it, with string literals unquoted (lists and maps too)."""
     if isinstance(value, str) and value.startswith('"') and value.endswith('"'):
         return json.loads(value)
     if isinstance(value, list):
-        return [_literal(item) for item in value]
+        return [hcl_literal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: hcl_literal(item) for key, item in value.items() if not key.startswith("__")}
     return value
 
 
@@ -78,7 +80,7 @@ def env_locals(env: str) -> dict[str, Any]:
     with (environment_dir(env) / "env.hcl").open(encoding="utf-8") as handle:
         parsed = hcl2.load(handle)
     block = parsed["locals"][0]
-    return {key: _literal(value) for key, value in block.items() if not key.startswith("__")}
+    return hcl_literal(block)
 
 
 def env_vars_for(env: str) -> dict[str, str]:

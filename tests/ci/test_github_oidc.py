@@ -6,7 +6,6 @@ environments from the live tree without ever being part of `run --all`."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,10 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from stack import env_locals  # noqa: E402
+from stack import TOOLS_BIN, env_locals, toolchain_env  # noqa: E402
 
 MODULE = ROOT / "modules" / "github-oidc"
-TOOLS_BIN = ROOT / ".tools" / "bin"
 MOTO_ACCOUNT = "123456789012"
 REPOSITORY = "acme/file-processor"
 
@@ -51,18 +49,6 @@ BAD = [
     ({"existing_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}, "existing_oidc"),
     ({"role_path": "/"}, "role_path must start and end"),
 ]
-
-
-def toolchain_env(**extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}",
-        "TF_CLI_CONFIG_FILE": str(ROOT / ".tools" / "tofurc"),
-        "TG_TF_PATH": "tofu",
-        "TG_NON_INTERACTIVE": "true",
-        "CHECKPOINT_DISABLE": "1",
-        **extra,
-    }
 
 
 def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess:

@@ -53,6 +53,4 @@ def build_and_record(**overrides: Path) -> dict:
     target = build_packages.Target.local()
     build_dir = overrides.pop("build_dir", build_packages.DEFAULT_BUILD_DIR)
     build_packages.build(target, build_dir=build_dir, log=lambda _line: None, **overrides)
-    manifest = builds.store(build_dir / target.name / "manifest.json")
-    builds.write_record(ENV, builds.record_from_manifest(manifest))
-    return manifest
+    return builds.record(ENV, build_dir / target.name / "manifest.json")

@@ -335,8 +335,7 @@ def test_the_java_variant_deploys_with_snapstart_and_writes_the_same_record(loca
         for item in result["invocation"].attempts[-1]["result"]["objects"]
     ]
 
-    manifest = builds.store(builds.build_for(ENV, "java"))
-    builds.write_record(ENV, builds.record_from_manifest(manifest))
+    builds.record(ENV, builds.build_for(ENV, "java"))
     local_stack.run_all("apply")
     outputs = local_stack.read_outputs()
 

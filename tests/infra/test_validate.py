@@ -11,20 +11,13 @@ from toolchain_helpers import ROOT, run_tool, toolchain_env
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import build_packages
 import builds
 
 
 @pytest.fixture(scope="module")
 def local_record() -> None:
     """The local environment runs whatever this machine built; validate needs that record."""
-    target = build_packages.Target.local()
-    build_packages.build(target, log=lambda _line: None)
-    builds.store(build_packages.DEFAULT_BUILD_DIR / target.name / "manifest.json")
-    if not builds.record_path("local").exists():
-        builds.record_path("local").write_text("{}")
-    manifest = builds.load_json(build_packages.DEFAULT_BUILD_DIR / target.name / "manifest.json")
-    builds.write_record("local", builds.record_from_manifest(manifest))
+    builds.record("local", builds.build_for("local"))
 
 
 @pytest.mark.slow

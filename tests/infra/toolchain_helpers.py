@@ -6,27 +6,15 @@ OpenTofu at the locally built provider, exactly as the Makefile does.
 
 from __future__ import annotations
 
-import os
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS_BIN = ROOT / ".tools" / "bin"
-CLI_CONFIG = ROOT / ".tools" / "tofurc"
+sys.path.insert(0, str(ROOT / "scripts"))
 
-
-def toolchain_env(**extra: str) -> dict[str, str]:
-    """The environment the Makefile gives every tool."""
-    return {
-        **os.environ,
-        "PATH": f"{TOOLS_BIN}{os.pathsep}{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
-        "TF_CLI_CONFIG_FILE": str(CLI_CONFIG),
-        "TG_TF_PATH": os.environ.get("TG_TF_PATH", "tofu"),
-        "TG_NON_INTERACTIVE": "true",
-        "TG_PARALLELISM": os.environ.get("TG_PARALLELISM", "2"),
-        "CHECKPOINT_DISABLE": "1",
-        **extra,
-    }
+# The environment the Makefile gives every tool (one definition, in scripts/stack.py).
+from stack import CLI_CONFIG, TOOLS_BIN, toolchain_env  # noqa: E402, F401
 
 
 def run_tool(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 1800):

@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_packages  # noqa: E402 - scripts/ is not a package
 from build_packages import Target, build, write_zip  # noqa: E402
 
+# What the Lambda Python runtime provides in /var/runtime; the layer must not ship any of it.
+from local_lambda import RUNTIME_PACKAGES  # noqa: E402
+
 LAMBDA = Target("3.14", "arm64")
 LOCAL = Target.local()
-# What the Lambda Python runtime provides in /var/runtime; the layer must not ship any of it.
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 
 
 def quiet(_message: str) -> None:
