@@ -79,6 +79,35 @@ class Provider:
         return f"{self.version}-{self.module_version.rsplit('-', 1)[-1]}"
 
 
+@dataclass(frozen=True)
+class LambdaPython:
+    module: str
+    version: str
+    python_version: str
+
+
+def lambda_python_link(python_version: str) -> Path:
+    """Where setup links the unpacked CPython of ``python_version`` (e.g. .tools/python3.14)."""
+    return LOCAL_DIR / f"python{python_version}"
+
+
+def lambda_python_home(pinned: LambdaPython) -> Path:
+    return cache_root() / "lambda-python" / pinned.version
+
+
+def lambda_python_executable(python_version: str) -> Path | None:
+    """The pinned CPython ``python_version`` interpreter, if setup has unpacked it on this machine.
+
+    Looked up in the per-user cache by this checkout's pin (not through .tools/), so a build in a
+    bare worktree of an older commit finds the interpreter that commit pins.
+    """
+    pinned = lambda_python(load_versions())
+    if pinned.python_version != python_version:
+        return None
+    executable = lambda_python_home(pinned) / "python" / "bin" / f"python{python_version}"
+    return executable if executable.exists() else None
+
+
 def log(message: str) -> None:
     print(f"[toolchain] {message}", flush=True)
 
@@ -112,6 +141,10 @@ def go_tools(pins: dict) -> list[GoTool]:
 
 def aws_provider(pins: dict) -> Provider:
     return Provider(**pins["provider"]["aws"])
+
+
+def lambda_python(pins: dict) -> LambdaPython:
+    return LambdaPython(**pins["lambda"]["python"])
 
 
 @contextlib.contextmanager
@@ -231,6 +264,34 @@ def ensure_go_tool(tool: GoTool) -> None:
         go_build(tool_dir, tool.package, tool.ldflags, binary)
         log(f"{tool.name} {tool.version}: built in {time.monotonic() - started:.0f} s")
     link(binary, LOCAL_BIN / tool.name)
+
+
+def ensure_lambda_python(pinned: LambdaPython) -> None:
+    """Unpack the pinned CPython (embedded in a Go module) once, compile its stdlib, link it."""
+    started = time.monotonic()
+    tool_dir = ROOT / "tools" / "lambda-python"
+    check_go_mod_pin(tool_dir, pinned.module, pinned.version)
+    home = lambda_python_home(pinned)
+    install = home / "python"
+    done_marker = home / ".installed"
+    if done_marker.exists():
+        log(f"python {pinned.python_version} ({pinned.version}): reusing {install}")
+    else:
+        log(f"python {pinned.python_version}: unpacking from {pinned.module} {pinned.version} (one time)")
+        unpacker = home / "lambda-python"
+        home.mkdir(parents=True, exist_ok=True)
+        go_build(tool_dir, ".", "", unpacker)
+        shutil.rmtree(install, ignore_errors=True)
+        run([str(unpacker), str(install)], stdout=subprocess.DEVNULL)
+        executable = install / "bin" / f"python{pinned.python_version}"
+        # Test and GUI packages are left as source: nothing here imports them.
+        skip = r"(/test/|/tests/|idlelib|tkinter|turtledemo|lib2to3)"
+        run([str(executable), "-I", "-m", "compileall", "-q", "-j0", "-x", skip, str(install / "lib")],
+            stdout=subprocess.DEVNULL)  # fmt: skip
+        unpacker.unlink()
+        done_marker.write_text(pinned.version + "\n")
+        log(f"python {pinned.python_version}: ready in {time.monotonic() - started:.0f} s")
+    link(install, lambda_python_link(pinned.python_version))
 
 
 def provider_platform() -> str:
@@ -356,6 +417,7 @@ def setup(args: argparse.Namespace) -> None:
         if "tools" in args.only:
             for tool in go_tools(pins):
                 ensure_go_tool(tool)
+            ensure_lambda_python(lambda_python(pins))
         if "provider" in args.only:
             ensure_provider(aws_provider(pins))
     log(f"setup finished in {time.monotonic() - started:.1f} s")
@@ -374,6 +436,15 @@ def versions(_: argparse.Namespace) -> None:
     rows.append(("python (dev)", f">= {pins['python']['minimum']}", str((ROOT / ".venv").resolve())))
     rows.append(
         ("lambda runtime", f"{pins['lambda']['python_runtime']} {pins['lambda']['architecture']}", "-")
+    )
+    pinned_python = lambda_python(pins)
+    executable = lambda_python_executable(pinned_python.python_version)
+    rows.append(
+        (
+            f"python {pinned_python.python_version} (bytecode)",
+            pinned_python.version,
+            str(executable.resolve()) if executable else "-",
+        )
     )
     width = [max(len(row[i]) for row in rows) for i in range(2)]
     for row in rows:

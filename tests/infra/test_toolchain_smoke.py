@@ -41,3 +41,21 @@ def test_terragrunt_parses_a_unit_of_the_live_tree():
     assert config["inputs"]["name_prefix"] == "fileproc-dev-euc1"
     assert config["terraform"]["source"].endswith("/modules//buckets")
     assert config["remote_state"]["config"]["bucket"] == "fileproc-tfstate-111111111111-eu-central-1"
+
+
+def test_the_pinned_lambda_python_runs_with_a_compiled_standard_library():
+    version = PINS["lambda"]["python"]["python_version"]
+    python = ROOT / ".tools" / f"python{version}" / "bin" / f"python{version}"
+    probe = (
+        "import json, sys, importlib.util, email.parser, http.client, ssl, zlib; "
+        "print(json.dumps({'version': '%d.%d' % sys.version_info[:2], "
+        "'cached': importlib.util.find_spec('email.parser').cached}))"
+    )
+
+    result = run_tool([str(python), "-I", "-c", probe], cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["version"] == version
+    # Compiled at setup, as a Lambda runtime ships it: the cold-start benchmark imports boto3 with it.
+    assert Path(report["cached"]).is_file()
