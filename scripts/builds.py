@@ -92,7 +92,15 @@ def store(manifest_path: Path) -> dict:
 # The inputs of each kind of build: a record names the commit it came from, marked -dirty when
 # any of these differ from that commit (such a build cannot be rebuilt from the commit alone).
 BUILD_INPUTS = {
-    "python": ["src/file_processor", "layer-requirements/python", "scripts/build_packages.py"],
+    "python": [
+        "src/file_processor",
+        "layer-requirements/python",
+        "scripts/build_packages.py",
+        # The bytecode compiler's pin and the code that finds it.
+        "tools/versions.toml",
+        "tools/lambda-python",
+        "scripts/toolchain.py",
+    ],
     "java": ["src/java", "layer-requirements/java", "scripts/build_java.py"],
 }
 

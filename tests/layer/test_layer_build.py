@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import build_packages  # noqa: E402 - scripts/ is not a package
-from build_packages import Target, build, write_zip  # noqa: E402
+from build_packages import Target, build, tree_entries, write_zip  # noqa: E402
 
 # What the Lambda Python runtime provides in /var/runtime; the layer must not ship any of it.
 from local_lambda import RUNTIME_PACKAGES  # noqa: E402
+from toolchain import lambda_python_executable  # noqa: E402
 
 LAMBDA = Target("3.14", "arm64")
 LOCAL = Target.local()
@@ -94,7 +95,7 @@ def test_layer_holds_target_wheels_under_python_prefix_and_no_runtime_packages(l
     assert native
     assert all("aarch64" in name and "cpython-314" in name for name in native), native
     assert not [name for name in names if name.split("/")[1] in RUNTIME_PACKAGES]
-    assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".pyo"))]
+    assert_one_pyc_per_source(names, "cpython-314")
 
 
 def test_function_zip_holds_only_the_package_at_its_root(lambda_builds):
@@ -105,9 +106,99 @@ def test_function_zip_holds_only_the_package_at_its_root(lambda_builds):
     assert {name.split("/")[0] for name in names} == {"file_processor"}
     assert "file_processor/handler.py" in names
     assert "file_processor/record.schema.json" in names
-    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
-    assert manifest["function"]["size"] <= 50 * 1024
-    assert manifest["layer"]["size"] <= 5 * 1024 * 1024
+    assert_one_pyc_per_source(names, "cpython-314")
+    assert manifest["function"]["size"] <= 50_000
+    assert manifest["layer"]["size"] <= 5_000_000
+
+
+def assert_one_pyc_per_source(names: list[str], tag: str) -> None:
+    """Every .py has exactly its __pycache__/<stem>.<tag>.pyc, and there is no other bytecode."""
+    sources = {name for name in names if name.endswith(".py")}
+    compiled = {name for name in names if name.endswith((".pyc", ".pyo"))}
+    expected = set()
+    for source in sources:
+        directory, _, filename = source.rpartition("/")
+        expected.add(f"{directory}/__pycache__/{filename.removesuffix('.py')}.{tag}.pyc")
+    assert compiled == expected
+
+
+# Run by the target's interpreter: checks each .pyc against its source in the zip (PEP 552 header).
+PYC_CHECK = r"""
+import importlib.util, json, marshal, sys, zipfile
+archive_path, root, expected_flags = sys.argv[1], sys.argv[2], int(sys.argv[3])
+problems, checked = [], 0
+with zipfile.ZipFile(archive_path) as archive:
+    names = set(archive.namelist())
+    for name in sorted(n for n in names if n.endswith(".pyc")):
+        directory, filename = name.rsplit("/__pycache__/", 1)
+        source_name = directory + "/" + filename.split(".")[0] + ".py"
+        data, source = archive.read(name), archive.read(source_name)
+        flags = int.from_bytes(data[4:8], "little")
+        code = marshal.loads(data[16:])
+        if data[:4] != importlib.util.MAGIC_NUMBER:
+            problems.append(f"{name}: magic {data[:4]!r} is not this Python's")
+        elif flags != expected_flags:
+            problems.append(f"{name}: flags {flags}, expected {expected_flags}")
+        elif data[8:16] != importlib.util.source_hash(source):
+            problems.append(f"{name}: source hash does not match {source_name}")
+        elif code.co_filename != f"{root}/{source_name}":
+            problems.append(f"{name}: compiled as {code.co_filename}")
+        checked += 1
+print(json.dumps({"checked": checked, "problems": problems[:10]}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("package", "root", "flags"),
+    [("layer", "/opt", 0b01), ("function", "/var/task", 0b11)],
+    ids=["layer-unchecked-hash", "function-checked-hash"],
+)
+def test_bytecode_is_hash_based_for_the_target_python_with_lambda_paths(lambda_builds, package, root, flags):
+    """PEP 552 flags: bit 0 hash-based, bit 1 check the source. Paths are where Lambda unpacks the zip."""
+    manifest, _ = lambda_builds
+    python = lambda_python_executable(LAMBDA.python_version)
+    assert python is not None, "the pinned Python 3.14 is missing: run `make setup`"
+
+    result = subprocess.run(
+        [str(python), "-I", "-c", PYC_CHECK, str(artifact(manifest, package)), root, str(flags)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    report = json.loads(result.stdout)
+    assert report["problems"] == []
+    assert report["checked"] >= (300 if package == "layer" else 7)
+    assert manifest["bytecode"]["python"].startswith("3.14.")
+
+
+def test_no_bytecode_builds_sources_only(tmp_path):
+    manifest = build(LOCAL, tmp_path, log=quiet, bytecode=False)
+
+    assert manifest["bytecode"] is None
+    for package in ("layer", "function"):
+        with zipfile.ZipFile(artifact(manifest, package)) as archive:
+            names = archive.namelist()
+        assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".pyo"))]
+        assert any(name.endswith(".py") for name in names)
+
+
+def test_bytecode_for_a_python_with_no_interpreter_here_is_a_clear_error():
+    here = {f"{sys.version_info.major}.{sys.version_info.minor}", LAMBDA.python_version}
+    version = next(v for v in build_packages.SUPPORTED_PYTHON_VERSIONS if v not in here)
+
+    reason = rf"needs a Python {version} interpreter.*--no-bytecode"
+    with pytest.raises(build_packages.BuildError, match=reason):
+        build_packages.bytecode_compiler(Target(version, "arm64"))
+
+
+def test_bytecode_caches_in_a_source_tree_are_left_out(tmp_path):
+    (tmp_path / "pkg" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "__pycache__" / "a.cpython-313.pyc").write_bytes(b"stale")
+    (tmp_path / "pkg" / "b.pyc").write_bytes(b"stale")
+
+    assert [name for name, _ in tree_entries(tmp_path / "pkg", "pkg/")] == ["pkg/a.py"]
 
 
 def test_zip_entries_have_fixed_timestamps_and_permissions(lambda_builds):
@@ -127,10 +218,10 @@ def test_zip_entries_have_fixed_timestamps_and_permissions(lambda_builds):
 def test_source_date_epoch_sets_the_entry_timestamps(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14T22:13:20Z
 
-    write_zip(tmp_path / "a.zip", [("pkg/a.py", b"x = 1\n"), ("pkg/__pycache__/a.cpython-313.pyc", b"")])
+    write_zip(tmp_path / "a.zip", [("pkg/a.py", b"x = 1\n"), ("pkg/b.py", b"y = 2\n")])
 
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
-        assert archive.namelist() == ["pkg/", "pkg/a.py"]
+        assert archive.namelist() == ["pkg/", "pkg/a.py", "pkg/b.py"]
         assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
 
 
@@ -193,7 +284,8 @@ def test_help_describes_the_options():
     result = run_build_cli("--help")
 
     assert result.returncode == 0
-    for option in ("--python-version", "--architecture", "--local", "--build-dir", "--wheel-dir"):
+    options = ("--python-version", "--architecture", "--local", "--build-dir", "--wheel-dir", "--no-bytecode")
+    for option in options:
         assert option in result.stdout
 
 
@@ -214,16 +306,21 @@ def lambda_like_tree(root: Path, out: Path) -> dict[str, Path]:
 CLEAN_RUN = r"""
 import json, sys
 task, opt_python, runtime = sys.argv[1:4]
+# Importing a module without usable bytecode compiles its source, which raises a "compile" audit event.
+compiled = []
+sys.addaudithook(lambda event, args: event == "compile" and compiled.append(str(args[1])))
 sys.path[:0] = [task, opt_python, runtime]
 from file_processor.handler import handler
 import aws_lambda_powertools, boto3, puremagic, wrapt
 origins = {m.__name__: m.__file__ for m in (aws_lambda_powertools, boto3, puremagic, wrapt)}
 import file_processor
 origins["file_processor"] = file_processor.__file__
+compiled_from_source = [path for path in compiled if path.startswith((task, opt_python))]
 context = type("Context", (), {"function_name": "f", "memory_limit_in_mb": 128, "aws_request_id": "clean-run",
                                "invoked_function_arn": "arn:aws:lambda:us-east-1:111111111111:function:f"})()
 result = handler(json.loads(sys.argv[4]), context)
-print(json.dumps({"origins": origins, "result": result, "path": sys.path}))
+print(json.dumps({"origins": origins, "result": result, "path": sys.path,
+                  "compiled_from_source": compiled_from_source}))
 """
 
 
@@ -285,6 +382,7 @@ def test_handler_imports_and_processes_an_object_from_the_unzipped_packages_alon
     for module in ("aws_lambda_powertools", "puremagic", "wrapt"):
         assert origins[module].startswith(str(paths["opt"] / "python")), module
     assert origins["boto3"].startswith(str(paths["runtime"]))
+    assert output["compiled_from_source"] == []  # every module came from the shipped bytecode
     [item] = output["result"]["objects"]
     assert item["outcome"] == "recorded"
     stored = json.loads(s3.get_object(Bucket="layer-test-results", Key=item["recordKey"])["Body"].read())
@@ -297,3 +395,23 @@ def test_local_target_matches_this_interpreter():
     assert LOCAL.python_version == f"{sys.version_info.major}.{sys.version_info.minor}"
     assert LOCAL.name == f"python{LOCAL.python_version}-{LOCAL.architecture}"
     assert build_packages.ARCHITECTURES[LOCAL.architecture] == os.uname().machine
+
+
+def test_a_function_source_edited_in_place_wins_over_its_bytecode(local_build, tmp_path):
+    """The function's .pyc are checked-hash: an edit (e.g. in the console) is not shadowed by them."""
+    out, _ = local_build
+    with zipfile.ZipFile(out / "function.zip") as function:
+        function.extractall(tmp_path)
+    keys = tmp_path / "file_processor" / "keys.py"
+    keys.write_text(keys.read_text(encoding="utf-8") + "\nEDITED_IN_PLACE = True\n", encoding="utf-8")
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import file_processor.keys as keys; "
+        "print(getattr(keys, 'EDITED_IN_PLACE', False))"
+    )
+    base_python = getattr(sys, "_base_executable", sys.executable)
+
+    command = [base_python, "-I", "-S", "-B", "-c", probe, str(tmp_path)]
+
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+
+    assert result.stdout.strip() == "True"
