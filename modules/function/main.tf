@@ -33,6 +33,9 @@ locals {
       POWERTOOLS_SERVICE_NAME      = var.service_name
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     },
+    # puremagic imports its deep-scan modules unless this is "0"; the function identifies in-memory
+    # samples only (no file name), which never deep-scan, so they would be cold-start time for nothing.
+    startswith(var.runtime, "python") ? { PUREMAGIC_DEEPSCAN = "0" } : {},
     var.environment_variables,
   )
 }

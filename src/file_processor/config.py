@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_RESULTS_PREFIX = "records/"
 DEFAULT_MAX_HASH_BYTES = 1024**3
@@ -38,8 +38,7 @@ class ConfigError(ValueError):
     """An environment variable is missing or invalid; the message names it and says how to fix it."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     results_bucket: str
     results_prefix: str = DEFAULT_RESULTS_PREFIX
     max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import puremagic
 
@@ -68,8 +68,7 @@ TEXT_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):
     mime_type: str
     extension: str
     name: str

@@ -7,8 +7,7 @@ recognised and returned as ``None``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3Event, S3EventRecord
 
@@ -22,8 +21,7 @@ class MalformedEventError(ValueError):
     """The event is not an S3 event notification this function can process; nothing was written."""
 
 
-@dataclass(frozen=True)
-class ObjectEvent:
+class ObjectEvent(NamedTuple):
     """One record of an S3 event notification, validated and with its key decoded."""
 
     ref: ObjectRef

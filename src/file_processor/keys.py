@@ -24,7 +24,7 @@ prefix ``records/`` -> ``records/src/<sha256("a b.txt")>/e-<sha256("abc")>.json`
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 UNVERSIONED_VERSION_ID = "null"
@@ -40,8 +40,7 @@ def normalize_etag(etag: str) -> str:
     return etag.strip().strip('"')
 
 
-@dataclass(frozen=True)
-class ObjectRef:
+class ObjectRef(NamedTuple):
     """One object version named by an event: what is read, and what identifies the record."""
 
     bucket: str

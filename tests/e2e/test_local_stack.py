@@ -116,6 +116,8 @@ def test_the_function_permission_notification_and_failure_path_are_wired(local_s
     assert config["Handler"] == "file_processor.handler.handler"
     assert config["TracingConfig"] == {"Mode": "Active"}
     assert config["Environment"]["Variables"]["RESULTS_BUCKET"] == outputs["buckets"]["results_bucket_name"]
+    # The function only identifies in-memory samples, so puremagic's deep-scan modules stay unimported.
+    assert config["Environment"]["Variables"]["PUREMAGIC_DEEPSCAN"] == "0"
 
     [statement] = json.loads(awslambda.get_policy(FunctionName=name)["Policy"])["Statement"]
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"}

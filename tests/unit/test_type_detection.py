@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
-from fp_helpers import VECTORS_DIR
+from fp_helpers import ROOT, VECTORS_DIR
 
 from file_processor.detect import Detection, detect, is_mismatch
 
@@ -87,3 +90,31 @@ JSON = Detection("application/json", ".json", "JSON document", "json")
 )
 def test_mismatch_rule(declared, detected, mismatch):
     assert is_mismatch(declared, detected) is mismatch
+
+
+def test_detection_is_the_same_without_puremagic_deep_scan():
+    """The function sets PUREMAGIC_DEEPSCAN=0 (no scanner imports at cold start); in-memory samples
+    never deep-scan, so every shared vector must be detected exactly as with the scanners loaded."""
+    probe = (
+        "import json, sys\n"
+        "from file_processor.detect import detect\n"
+        "out = []\n"
+        "for path in sys.argv[1:]:\n"
+        "    body = open(path, 'rb').read()\n"
+        "    detection, method = detect(body[:65536], complete=len(body) <= 65536)\n"
+        "    out.append([method, detection and list(detection)])\n"
+        "print(json.dumps({'scanners': 'puremagic.scanners' in sys.modules, 'results': out}))\n"
+    )
+    bodies = [str(VECTORS_DIR / case["object"]["bodyFile"]) for case in CASES]
+
+    def run(deep_scan: str) -> dict:
+        env = {**os.environ, "PUREMAGIC_DEEPSCAN": deep_scan, "PYTHONPATH": str(ROOT / "src")}
+        result = subprocess.run(
+            [sys.executable, "-c", probe, *bodies], env=env, capture_output=True, text=True, check=True
+        )
+        return json.loads(result.stdout)
+
+    without, with_scanners = run("0"), run("1")
+
+    assert (without["scanners"], with_scanners["scanners"]) == (False, True)
+    assert without["results"] == with_scanners["results"]
