@@ -23,10 +23,10 @@ Outcomes: ``recorded``, ``already_recorded``, ``object_missing`` (the object or 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -38,7 +38,8 @@ from file_processor.record import build_record, serialize, total_size
 
 S3Client = Any  # botocore builds client classes at run time
 
-HASH_CHUNK_BYTES = 1024 * 1024
+# 4 MiB: large enough that per-chunk overhead vanishes, small enough for a bounded peak memory.
+HASH_CHUNK_BYTES = 4 * 1024 * 1024
 
 RECORDED = "recorded"
 ALREADY_RECORDED = "already_recorded"
@@ -54,8 +55,7 @@ _PRECONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
 _ACCESS_DENIED = frozenset({"403", "AccessDenied", "AllAccessDisabled", "KMS.AccessDeniedException"})
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     event: ObjectEvent
     outcome: str
     record_key: str | None = None
@@ -72,8 +72,7 @@ class Outcome:
         return f"s3://{self.event.ref.bucket}/{self.event.ref.key}{version}"
 
 
-@dataclass(frozen=True)
-class Content:
+class Content(NamedTuple):
     """What one GetObject returned: its response (Body consumed), the leading sample and the hash."""
 
     response: dict[str, Any]
@@ -103,18 +102,32 @@ def read_object(s3: S3Client, event: ObjectEvent, max_hash_bytes: int) -> Conten
         if not hashing:
             sample = body.read()
             return Content(response, sample, complete=len(sample) >= total_size(response), sha256=None)
-        digest = hashlib.sha256()
-        head = bytearray()
-        for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-            if len(head) < SAMPLE_BYTES:
-                head += chunk[: SAMPLE_BYTES - len(head)]
-        sample = bytes(head)
-        return Content(
-            response, sample, complete=len(sample) >= total_size(response), sha256=digest.hexdigest()
-        )
+        sha256, sample = hash_chunks(body.iter_chunks(HASH_CHUNK_BYTES))
+        return Content(response, sample, complete=len(sample) >= total_size(response), sha256=sha256)
     finally:
         body.close()
+
+
+def hash_chunks(chunks: Iterable[bytes]) -> tuple[str, bytes]:
+    """SHA-256 hex digest of the concatenated ``chunks`` and their first ``SAMPLE_BYTES``.
+
+    Each chunk is hashed in a worker thread while the next one is read: hashlib releases the GIL
+    while it hashes a buffer and so does a socket read, so the two overlap. Two chunks at most are
+    held at once (one hashing, one being read), so memory stays bounded.
+    """
+    digest = hashlib.sha256()
+    head = bytearray()
+    hashing: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        for chunk in chunks:
+            if hashing is not None:
+                hashing.result()
+            hashing = hasher.submit(digest.update, chunk)
+            if len(head) < SAMPLE_BYTES:
+                head += chunk[: SAMPLE_BYTES - len(head)]
+        if hashing is not None:
+            hashing.result()
+    return digest.hexdigest(), bytes(head)
 
 
 def record_exists(s3: S3Client, bucket: str, key: str) -> bool:
