@@ -290,7 +290,12 @@ def test_non_created_event_is_ignored_without_reading(s3, lambda_context):
 def test_missing_configuration_fails_with_clear_error(function_env, lambda_context):
     function_env.delenv("RESULTS_BUCKET")
 
-    with pytest.raises(ValueError, match="RESULTS_BUCKET is required"):
+    # No object was processed, so Powertools has no application metric to flush and says so; the
+    # failure itself shows in Lambda's Errors metric and the on-failure destination.
+    with (
+        pytest.raises(ValueError, match="RESULTS_BUCKET is required"),
+        pytest.warns(UserWarning, match="No application metrics to publish"),
+    ):
         handler(load_event("s3_object_created_put.json"), lambda_context)
 
 
