@@ -80,6 +80,10 @@ validate: setup build-local ## terragrunt run --all validate for every environme
 bench: setup ## Function benchmarks against the stand-in (prints a table)
 	$(VENV_PY) bench/run.py
 
+.PHONY: bench-large
+bench-large: setup ## Ways of reading and hashing the 512 MiB object, with the CPU each side spent
+	$(VENV_PY) bench/large_variants.py
+
 .PHONY: bench-plan
 bench-plan: setup ## Time `run --all plan` on the local environment with Terragrunt's provider cache off and on
 	$(VENV_PY) bench/plan_cache.py

@@ -322,6 +322,16 @@ class MotoServer:
                     raise RuntimeError("moto_server did not start") from None
                 time.sleep(0.1)
 
+    def client(self) -> S3Client:
+        """An S3 client for this server, for the benchmark's own setup calls."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",  # noqa: S106  # pragma: allowlist secret (moto accepts any)
+        )
+
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far (user + system)."""
         assert self.process is not None
@@ -550,13 +560,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(f"    + {name}", f"{extra_ms:+.0f} ms", "(info)"))
 
         with MotoServer() as server:
-            s3 = boto3.client(
-                "s3",
-                endpoint_url=server.url,
-                region_name="us-east-1",
-                aws_access_key_id="bench",
-                aws_secret_access_key="bench",  # noqa: S106  # pragma: allowlist secret (moto accepts any)
-            )
+            s3 = server.client()
             for bucket in (SOURCE_BUCKET, RESULTS_BUCKET):
                 s3.create_bucket(Bucket=bucket)
 
