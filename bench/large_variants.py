@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -35,6 +34,8 @@ from run import (  # run.py puts scripts/ on the path and imports build_packages
     child,
     lambda_env,
     lambda_tree,
+    log,
+    median,
 )
 
 HASHED_READ = (
@@ -90,18 +91,18 @@ def main(argv: list[str] | None = None) -> int:
                 server_before = server.cpu_seconds()
                 out = child(code, {"path": path, "bucket": SOURCE_BUCKET, "key": key, **extra}, env)
                 samples[name].append((out["seconds"], out["cpu"], server.cpu_seconds() - server_before))
-            print(f"[bench] run {run + 1} of {args.runs} done", file=sys.stderr, flush=True)
+            log(f"run {run + 1} of {args.runs} done")
 
-    def median(name: str, field: int) -> float:
-        return statistics.median(sample[field] for sample in samples[name])
+    def middle(name: str, field: int) -> float:
+        return median([sample[field] for sample in samples[name]])
 
-    plain = median(VARIANTS[0][0], 0)
+    plain = middle(VARIANTS[0][0], 0)
     print(f"{args.mib} MiB, median of {args.runs} runs, {os.cpu_count()} cores")
     print(f"{'variant':56} {'seconds':>8} {'÷ plain':>8} {'reader CPU':>11} {'moto CPU':>9}")
     for name, _code, _spec in VARIANTS:
-        seconds = median(name, 0)
+        seconds = middle(name, 0)
         print(
-            f"{name:56} {seconds:8.3f} {seconds / plain:8.2f} {median(name, 1):11.3f} {median(name, 2):9.3f}"
+            f"{name:56} {seconds:8.3f} {seconds / plain:8.2f} {middle(name, 1):11.3f} {middle(name, 2):9.3f}"
         )
     return 0
 
