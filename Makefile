@@ -40,11 +40,11 @@ help: ## List the targets
 
 .PHONY: setup
 setup: ## Build or reuse the pinned toolchain and virtualenvs (first run ~35 min, then seconds)
-	@$(PYTHON3) scripts/toolchain.py setup
+	@$(PYTHON3) scripts/toolchain/tools.py setup
 
 .PHONY: versions
 versions: ## Print every pinned tool and package version
-	@$(PYTHON3) scripts/toolchain.py versions
+	@$(PYTHON3) scripts/toolchain/tools.py versions
 
 .PHONY: lock
 lock: setup ## Re-resolve requirements-*.in into the hashed lock files
@@ -62,7 +62,7 @@ demo: setup ## Deploy everything to the local AWS stand-in, drop a file (FILE=pa
 .PHONY: test
 test: setup ## Every check and test: pre-commit, the Java variant's Maven tests, then pytest (what CI runs)
 	pre-commit run --all-files --show-diff-on-failure
-	$(VENV_PY) scripts/build_java.py --test
+	$(VENV_PY) scripts/artifacts/build_java.py --test
 	pytest
 
 # --- Checks ----------------------------------------------------------------------------------------
@@ -92,58 +92,58 @@ bench-plan: setup ## Time `run --all plan` on the local environment with Terragr
 
 .PHONY: build
 build: setup ## Build the layer and function packages for the Lambda target and store them by SHA-256
-	$(VENV_PY) scripts/build_packages.py
-	$(VENV_PY) scripts/builds.py store $(LAMBDA_MANIFEST)
+	$(VENV_PY) scripts/artifacts/build_packages.py
+	$(VENV_PY) scripts/release/builds.py store $(LAMBDA_MANIFEST)
 
 .PHONY: build-java
 build-java: setup ## Build the Java variant's packages (java21, arm64) and store them by SHA-256
-	$(VENV_PY) scripts/build_java.py
-	$(VENV_PY) scripts/builds.py store build/java21-arm64/manifest.json
+	$(VENV_PY) scripts/artifacts/build_java.py
+	$(VENV_PY) scripts/release/builds.py store build/java21-arm64/manifest.json
 
 .PHONY: build-local
 build-local: setup ## Build the packages for this machine and record them as what the local environment runs
-	$(VENV_PY) scripts/build_packages.py --local
-	$(VENV_PY) scripts/builds.py record --env local --local
+	$(VENV_PY) scripts/artifacts/build_packages.py --local
+	$(VENV_PY) scripts/release/builds.py record --env local --local
 
 .PHONY: record
 record: setup ## Build the variant ENV runs (function_runtime in its env.hcl) and record it in live/ENV/build.json; commit it
 	$(call require,ENV,dev)
-	$(VENV_PY) scripts/builds.py record --env $(ENV) --build
+	$(VENV_PY) scripts/release/builds.py record --env $(ENV) --build
 
 .PHONY: verify-record
 verify-record: setup ## Build ENV's variant and fail unless live/ENV/build.json names exactly those packages
 	$(call require,ENV,dev)
-	$(VENV_PY) scripts/builds.py verify --env $(ENV)
+	$(VENV_PY) scripts/release/builds.py verify --env $(ENV)
 
 .PHONY: fetch-builds
 fetch-builds: setup ## Make sure build/store holds the packages ENV records (rebuilt at the recorded commit if needed)
 	$(call require,ENV,staging)
-	$(VENV_PY) scripts/builds.py fetch --env $(ENV)
+	$(VENV_PY) scripts/release/builds.py fetch --env $(ENV)
 
 .PHONY: promote
 promote: setup ## Make TO run the build FROM runs (changes only live/TO/build.json; refuses if FROM does not run it)
 	$(call require,FROM,dev)
 	$(call require,TO,staging)
-	$(VENV_PY) scripts/builds.py promote --from $(FROM) --to $(TO)
+	$(VENV_PY) scripts/release/builds.py promote --from $(FROM) --to $(TO)
 
 # --- Deploy ----------------------------------------------------------------------------------------
 
 .PHONY: plan
 plan: fetch-builds ## terragrunt run --all plan for ENV (REGION=... for one region; PLAN_SUMMARY=file for Markdown)
-	$(VENV_PY) scripts/rollout.py plan --env $(ENV) $(if $(REGION),--region $(REGION)) $(if $(PLAN_SUMMARY),--summary "$(PLAN_SUMMARY)")
+	$(VENV_PY) scripts/release/rollout.py plan --env $(ENV) $(if $(REGION),--region $(REGION)) $(if $(PLAN_SUMMARY),--summary "$(PLAN_SUMMARY)")
 
 .PHONY: apply
 apply: fetch-builds ## terragrunt run --all apply for ENV (REGION=... for one region)
-	$(VENV_PY) scripts/rollout.py apply --env $(ENV) $(if $(REGION),--region $(REGION))
+	$(VENV_PY) scripts/release/rollout.py apply --env $(ENV) $(if $(REGION),--region $(REGION))
 
 .PHONY: rollout
 rollout: fetch-builds ## Apply ENV one region at a time in its rollout_order, waiting for its alarms to be OK in between
-	$(VENV_PY) scripts/rollout.py rollout --env $(ENV)
+	$(VENV_PY) scripts/release/rollout.py rollout --env $(ENV)
 
 .PHONY: destroy
 destroy: setup ## terragrunt run --all destroy for ENV; needs CONFIRM=ENV
 	$(call require,ENV,dev)
-	$(VENV_PY) scripts/rollout.py destroy --env $(ENV) --confirm "$(CONFIRM)"
+	$(VENV_PY) scripts/release/rollout.py destroy --env $(ENV) --confirm "$(CONFIRM)"
 
 .PHONY: clean
 clean: ## Remove builds and Terragrunt caches of this clone (the per-user tool cache stays)

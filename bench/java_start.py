@@ -5,7 +5,7 @@
     .venv/bin/python bench/java_start.py --repeats 3
 
 Runs the built packages (build/java21-arm64/, built first when missing or with --build) through the
-local invoker (scripts/java_invoke.py) against a moto server on a free 127.0.0.1 port, one fresh JVM
+local invoker (scripts/standin/java_invoke.py) against a moto server on a free 127.0.0.1 port, one fresh JVM
 per run, each recording a new object. Three modes:
 
 - on demand: no SnapStart; the first invocation creates the configuration and S3 client and loads
@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import boto3  # noqa: E402
-from build_java import BuildError, build, target_name  # noqa: E402
-from java_invoke import command, manifest_path  # noqa: E402
-from standin import STANDIN_ENV, running_standin  # noqa: E402
+from artifacts.build_java import BuildError, build, target_name  # noqa: E402
+from standin.java_invoke import command, manifest_path  # noqa: E402
+from standin.server import STANDIN_ENV, running_standin  # noqa: E402
 
 SOURCE = "bench-java-source"
 RESULTS = "bench-java-results"
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = manifest_path(target_name("arm64"))
     try:
         if args.build or not manifest.exists():
-            print("[bench] building the Java packages (scripts/build_java.py)", flush=True)
+            print("[bench] building the Java packages (scripts/artifacts/build_java.py)", flush=True)
             build("arm64")
     except BuildError as error:
         print(f"java_start: error: {error}", file=sys.stderr)

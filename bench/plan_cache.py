@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import builds  # noqa: E402
-import toolchain  # noqa: E402
-from stack import run_all, standin_env_vars  # noqa: E402
-from standin import running_standin  # noqa: E402
+from release import builds  # noqa: E402
+from release.stack import run_all, standin_env_vars  # noqa: E402
+from standin.server import running_standin  # noqa: E402
+from toolchain import tools as toolchain  # noqa: E402
 
 
 def packed_mirror(directory: Path) -> Path:

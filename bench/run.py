@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import boto3  # noqa: E402
 import psutil  # noqa: E402
-from build_packages import DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION, Target, build  # noqa: E402
-from toolchain import lambda_python_executable  # noqa: E402
+from artifacts.build_packages import DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION, Target, build  # noqa: E402
+from toolchain.tools import lambda_python_executable  # noqa: E402
 
 S3Client = Any  # botocore builds client classes at run time
 MIB = 1024 * 1024

@@ -8,7 +8,7 @@ Steps (each prints its progress):
   2. start the stand-in (moto server on a free 127.0.0.1 port; it stops when this command ends);
   3. `terragrunt run --all apply` on live/local: buckets, iam, layer, function, in dependency order;
   4. upload a sample file (and FILE=path) to the trigger bucket;
-  5. run the deployed function on the S3 event, as Lambda would (scripts/local_lambda.py);
+  5. run the deployed function on the S3 event, as Lambda would (scripts/standin/local_lambda.py);
   6. print the metadata record from the results bucket and a summary.
 
 Usage:
@@ -27,11 +27,11 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import build_packages
-import builds
-from local_lambda import LocalLambdaService, RunnerError, process_new_objects
-from stack import ROOT, StackError, print_timings, regions, run_all, standin_env_vars, unit_outputs
-from standin import StandinError, running_standin
+from artifacts import build_packages
+from release import builds
+from release.stack import ROOT, StackError, print_timings, regions, run_all, standin_env_vars, unit_outputs
+from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
+from standin.server import StandinError, running_standin
 
 ENV = "local"
 # A small PDF from the shared test vectors, under a key with a space (S3 sends it as "+").

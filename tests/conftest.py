@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from standin import running_standin  # noqa: E402
+from standin.server import running_standin  # noqa: E402
 
 EVENTS_DIR = ROOT / "tests" / "events"
 
@@ -68,7 +68,7 @@ def mocked_aws(aws_credentials: None):
 def moto_server():
     """A moto server on a free loopback port for the whole session; yields its endpoint URL.
 
-    The same launcher `make demo` uses (scripts/standin.py): the server dies with this process.
+    The same launcher `make demo` uses (scripts/standin/server.py): the server dies with this process.
     """
     with running_standin() as endpoint:
         yield endpoint

@@ -33,7 +33,7 @@ variable "artifacts_bucket_name" {
 }
 
 variable "package_path" {
-  description = "Path of the function zip built by scripts/build_packages.py (build/<target>/function.zip): the project's own code only."
+  description = "Path of the function zip built by scripts/artifacts/build_packages.py (build/<target>/function.zip): the project's own code only."
   type        = string
 
   validation {

@@ -20,7 +20,7 @@ resource "aws_s3_object" "package" {
   lifecycle {
     precondition {
       condition     = local.actual_sha256 != null
-      error_message = "Layer package ${var.package_path} does not exist: build it with `make build` (scripts/build_packages.py) or download the CI artifact of the recorded build."
+      error_message = "Layer package ${var.package_path} does not exist: build it with `make build` (scripts/artifacts/build_packages.py) or download the CI artifact of the recorded build."
     }
 
     precondition {

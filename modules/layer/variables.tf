@@ -23,12 +23,12 @@ variable "artifacts_bucket_name" {
 }
 
 variable "package_path" {
-  description = "Path of the layer zip built by scripts/build_packages.py (build/<target>/layer.zip, with a python/ or java/lib/ prefix inside)."
+  description = "Path of the layer zip built by scripts/artifacts/build_packages.py (build/<target>/layer.zip, with a python/ or java/lib/ prefix inside)."
   type        = string
 
   validation {
     condition     = endswith(var.package_path, ".zip")
-    error_message = "package_path must point to a .zip file built by scripts/build_packages.py."
+    error_message = "package_path must point to a .zip file built by scripts/artifacts/build_packages.py."
   }
 }
 

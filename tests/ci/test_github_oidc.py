@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from stack import TOOLS_BIN, env_locals, toolchain_env  # noqa: E402
+from release.stack import TOOLS_BIN, env_locals, toolchain_env  # noqa: E402
 
 MODULE = ROOT / "modules" / "github-oidc"
 MOTO_ACCOUNT = "123456789012"

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import builds  # noqa: E402
+from release import builds  # noqa: E402
 
 
 def running_as_recorded(env: str) -> dict[str, dict]:

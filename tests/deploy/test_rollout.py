@@ -13,8 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import rollout  # noqa: E402
-from stack import StackError  # noqa: E402
+from release import rollout  # noqa: E402
+from release.stack import StackError  # noqa: E402
 
 ALARMS = ["fn-errors", "fn-throttles"]
 
@@ -155,7 +155,7 @@ def test_destroy_refuses_without_the_environment_name_as_confirmation():
     result = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "scripts" / "rollout.py"),
+            str(ROOT / "scripts" / "release" / "rollout.py"),
             "destroy",
             "--env",
             "prod",
@@ -172,7 +172,7 @@ def test_destroy_refuses_without_the_environment_name_as_confirmation():
 
 def test_an_unknown_environment_is_a_clear_error():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "rollout.py"), "plan", "--env", "qa"],
+        [sys.executable, str(ROOT / "scripts" / "release" / "rollout.py"), "plan", "--env", "qa"],
         capture_output=True,
         text=True,
         check=False,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from stack_helpers import ENV, ROOT, LocalStack, build_and_record, builds, stack
-from standin import running_standin
+from standin.server import running_standin
 
 
 @pytest.fixture(scope="module")

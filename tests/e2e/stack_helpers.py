@@ -11,9 +11,8 @@ import boto3
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import build_packages  # noqa: E402
-import builds  # noqa: E402
-import stack  # noqa: E402
+from artifacts import build_packages  # noqa: E402
+from release import builds, stack  # noqa: E402
 
 ENV = "local"
 REGION = "us-east-1"

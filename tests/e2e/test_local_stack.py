@@ -13,11 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import builds
 import pytest
-import stack
-from local_lambda import LocalLambdaService, process_new_objects
+from release import builds, stack
 from stack_helpers import ENV, REGION, ROOT, build_and_record
+from standin.local_lambda import LocalLambdaService, process_new_objects
 
 pytestmark = pytest.mark.slow
 
@@ -399,7 +398,7 @@ def test_promotion_refuses_a_build_the_source_is_not_running(local_stack, tmp_pa
 
 def test_rollout_applies_each_region_in_order_and_passes_the_health_gate(local_stack):
     rollout = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "rollout.py"), "rollout", "--env", ENV],
+        [sys.executable, str(ROOT / "scripts" / "release" / "rollout.py"), "rollout", "--env", ENV],
         cwd=ROOT,
         env=stack.toolchain_env(),
         capture_output=True,

@@ -10,7 +10,7 @@ from toolchain_helpers import CLI_CONFIG, ROOT, TOOLS_BIN, toolchain_env
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from standin import STANDIN_ENV, running_standin
+from standin.server import STANDIN_ENV, running_standin
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,7 +16,7 @@ from toolchain_helpers import ROOT, run_tool
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from stack import region_filter
+from release.stack import region_filter
 
 LIVE = ROOT / "live"
 ENVIRONMENTS = sorted(path.parent for path in LIVE.glob("*/env.hcl"))

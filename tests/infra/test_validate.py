@@ -11,7 +11,7 @@ from toolchain_helpers import ROOT, run_tool, toolchain_env
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import builds
+from release import builds
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-# The environment the Makefile gives every tool (one definition, in scripts/stack.py).
-from stack import CLI_CONFIG, TOOLS_BIN, toolchain_env  # noqa: E402, F401
+# The environment the Makefile gives every tool (one definition, in scripts/release/stack.py).
+from release.stack import CLI_CONFIG, TOOLS_BIN, toolchain_env  # noqa: E402, F401
 
 
 def run_tool(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 1800):

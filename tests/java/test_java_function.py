@@ -1,6 +1,6 @@
 """The Java function, built as Lambda gets it, run through the local invoker against a moto server.
 
-Builds the packages with scripts/build_java.py into a temporary directory (Maven, JDK >= 21), then
+Builds the packages with scripts/artifacts/build_java.py into a temporary directory (Maven, JDK >= 21), then
 runs every shared vector case (tests/vectors/cases.json) through build/java-invoker/invoker.jar with
 the unzipped function and layer on the class path, and asserts the same records as the Python suite.
 """
@@ -21,8 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from build_java import build, find_jdk, target_name  # noqa: E402
-from java_invoke import JavaFunction  # noqa: E402
+from artifacts.build_java import build, find_jdk, target_name  # noqa: E402
+from standin.java_invoke import JavaFunction  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -18,12 +18,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import build_packages  # noqa: E402 - scripts/ is not a package
-from build_packages import Target, build, tree_entries, write_zip  # noqa: E402
+from artifacts import build_packages  # noqa: E402 - scripts/ is not a package
+from artifacts.build_packages import Target, build, tree_entries, write_zip  # noqa: E402
 
 # What the Lambda Python runtime provides in /var/runtime; the layer must not ship any of it.
-from local_lambda import RUNTIME_PACKAGES  # noqa: E402
-from toolchain import lambda_python_executable  # noqa: E402
+from standin.local_lambda import RUNTIME_PACKAGES  # noqa: E402
+from toolchain.tools import lambda_python_executable  # noqa: E402
 
 LAMBDA = Target("3.14", "arm64")
 LOCAL = Target.local()
@@ -239,7 +239,7 @@ def fake_wheel(directory: Path, name: str) -> Path:
 
 def run_build_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_packages.py"), *args],
+        [sys.executable, str(ROOT / "scripts" / "artifacts" / "build_packages.py"), *args],
         capture_output=True,
         text=True,
         check=False,

@@ -2,7 +2,7 @@
 // (python-build-standalone, pinned by this module's go.mod) into a directory.
 //
 // The project uses that interpreter only where the build machine's own Python is another version
-// than the Lambda runtime's: scripts/build_packages.py compiles the packages' bytecode with it.
+// than the Lambda runtime's: scripts/artifacts/build_packages.py compiles the packages' bytecode with it.
 //
 //	lambda-python <directory>
 package main

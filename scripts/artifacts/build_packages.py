@@ -2,10 +2,10 @@
 """Build the file-processor Lambda packages: the dependency layer zip and the function zip.
 
 Usage:
-    .venv/bin/python scripts/build_packages.py                      # python3.14 on arm64 (Lambda)
-    .venv/bin/python scripts/build_packages.py --local              # this machine's Python/arch
-    .venv/bin/python scripts/build_packages.py --python-version 3.13 --architecture x86_64
-    .venv/bin/python scripts/build_packages.py --no-bytecode                # sources only
+    .venv/bin/python scripts/artifacts/build_packages.py                      # python3.14 on arm64 (Lambda)
+    .venv/bin/python scripts/artifacts/build_packages.py --local              # this machine's Python/arch
+    .venv/bin/python scripts/artifacts/build_packages.py --python-version 3.13 --architecture x86_64
+    .venv/bin/python scripts/artifacts/build_packages.py --no-bytecode                # sources only
 
 Writes build/<target>/{layer.zip,function.zip,manifest.json} (target e.g. python3.14-arm64) and
 prints each artifact's path, size and SHA-256. The layer holds only wheels built for the target
@@ -64,9 +64,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from toolchain import lambda_python_executable
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-ROOT = Path(__file__).resolve().parent.parent
+from toolchain.tools import lambda_python_executable
+
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUILD_DIR = ROOT / "build"
 FUNCTION_SOURCE = ROOT / "src" / "file_processor"
 LAYER_REQUIREMENTS = ROOT / "layer-requirements" / "python" / "requirements.txt"

@@ -22,7 +22,7 @@ really deployed:
 Logs of the function go to its log group in the stand-in and to build/local-logs/<function>.log.
 
 Usage:
-    scripts/local_lambda.py --endpoint http://127.0.0.1:PORT --artifacts-bucket NAME \\
+    scripts/standin/local_lambda.py --endpoint http://127.0.0.1:PORT --artifacts-bucket NAME \\
         --bucket TRIGGER_BUCKET --key KEY [--key KEY ...]
 """
 
@@ -50,15 +50,15 @@ from urllib.parse import quote_plus
 
 import boto3
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-from standin import STANDIN_ENV
+from standin.server import STANDIN_ENV
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / "build" / "local-logs"
 # What the Lambda Python runtime itself provides in /var/runtime.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
-# Credentials the stand-in accepts (scripts/standin.py); they never reach AWS.
+# Credentials the stand-in accepts (scripts/standin/server.py); they never reach AWS.
 STANDIN_CREDENTIALS = {name: value for name, value in STANDIN_ENV.items() if "REGION" not in name}
 
 BOOTSTRAP = r'''
@@ -482,13 +482,13 @@ class ExecutionEnvironment:
         raise RunnerError(f"the runner has no stand-in for the {self.function.runtime} runtime")
 
     def _java_command(self) -> list[str]:
-        # The Java runtime's part is played by the project's local invoker (scripts/build_java.py);
+        # The Java runtime's part is played by the project's local invoker (scripts/artifacts/build_java.py);
         # with SnapStart it runs the CRaC checkpoint and restore hooks before the first event.
-        import build_java
+        from artifacts import build_java
 
         invoker = build_java.DEFAULT_BUILD_DIR / build_java.INVOKER_DIR_NAME / "invoker.jar"
         if not invoker.is_file():
-            raise RunnerError(f"{invoker} is missing: run scripts/build_java.py")
+            raise RunnerError(f"{invoker} is missing: run scripts/artifacts/build_java.py")
         classpath = os.pathsep.join([str(invoker), str(self.task), str(self.opt / "java" / "lib" / "*")])
         java = build_java.find_jdk() / "bin" / "java"
         command = [str(java), "-XX:+UseSerialGC", "-cp", classpath, build_java.INVOKER_MAIN]
@@ -501,7 +501,8 @@ class ExecutionEnvironment:
         if wanted != have:
             raise RunnerError(
                 f"the deployed function runs {self.function.runtime}, but this runner is Python {have}: "
-                "the local environment must target this machine's Python (scripts/build_packages.py --local)"
+                "the local environment must target this machine's Python "
+                "(scripts/artifacts/build_packages.py --local)"
             )
         return getattr(sys, "_base_executable", sys.executable)
 

@@ -11,8 +11,8 @@
   destroy  terragrunt run --all destroy; refuses unless --confirm repeats the environment's name.
 
 Usage:
-    scripts/rollout.py rollout --env prod [--gate-timeout 900]
-    scripts/rollout.py plan --env dev --region eu-central-1 --summary plan.md
+    scripts/release/rollout.py rollout --env prod [--gate-timeout 900]
+    scripts/release/rollout.py plan --env dev --region eu-central-1 --summary plan.md
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-from stack import (
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
+
+from release.stack import (
     REPORTS,
     StackError,
     env_locals,

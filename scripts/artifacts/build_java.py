@@ -2,10 +2,10 @@
 """Build the Java variant of the function: its layer zip, function zip and manifest, deterministically.
 
 Usage:
-    .venv/bin/python scripts/build_java.py                          # java21 on arm64 (Lambda)
-    .venv/bin/python scripts/build_java.py --architecture x86_64
-    .venv/bin/python scripts/build_java.py --test                   # also run the JUnit suite (moto)
-    .venv/bin/python scripts/build_java.py --offline                # Maven offline (after one online run)
+    .venv/bin/python scripts/artifacts/build_java.py                # java21 on arm64 (Lambda)
+    .venv/bin/python scripts/artifacts/build_java.py --architecture x86_64
+    .venv/bin/python scripts/artifacts/build_java.py --test         # also run the JUnit suite (moto)
+    .venv/bin/python scripts/artifacts/build_java.py --offline      # Maven offline (after one online run)
 
 Runs Maven (``-B -ntp``) on src/java/ with a JDK 21 or newer (JAVA_HOME if it is one, else the first
 one under /usr/lib/jvm; this machine has Temurin 25) compiling for release 21, the ``java21`` Lambda
@@ -16,10 +16,11 @@ runtime. Writes and prints the path, size and SHA-256 of::
     build/java21-<arch>/manifest.json  {"target", "runtime", "architecture", "handler", "java_release",
                                         "layer": {"path", "sha256", "base64sha256", "size", "jars"},
                                         "function": {"path", "sha256", "base64sha256", "size"}}
-    build/java-invoker/invoker.jar     the local stand-in for the Lambda Java runtime (scripts/java_invoke.py)
+    build/java-invoker/invoker.jar     the local stand-in for the Lambda Java runtime
+                                       (scripts/standin/java_invoke.py)
 
 The function package is a .zip of class files, which Lambda's Java runtimes accept like a jar; a .zip
-keeps the package store (scripts/builds.py, build/store/<sha256>.zip) and the live tree unchanged.
+keeps the package store (scripts/release/builds.py, build/store/<sha256>.zip) and the live tree unchanged.
 The jars hold no native code, so both architectures get the same bytes; the target names the
 architecture the environment runs. Determinism: Maven builds reproducible jars
 (``project.build.outputTimestamp``), and both zips are rewritten here with sorted entries, fixed
@@ -41,9 +42,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-from build_packages import (
+from artifacts.build_packages import (
     DEFAULT_BUILD_DIR,
     ROOT,
     BuildError,

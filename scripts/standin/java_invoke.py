@@ -7,7 +7,7 @@ out), with the unzipped function package and the layer's java/lib/* on the class
 bytes the manifest names.
 
 Usage:
-    scripts/java_invoke.py [--target java21-arm64] [--snapstart] < events.jsonl
+    scripts/standin/java_invoke.py [--target java21-arm64] [--snapstart] < events.jsonl
     (environment: RESULTS_BUCKET, AWS_REGION, credentials, AWS_ENDPOINT_URL for the stand-in)
 
 From Python (the local runner):
@@ -33,9 +33,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-from build_java import (
+from artifacts.build_java import (
     DEFAULT_ARCHITECTURE,
     DEFAULT_BUILD_DIR,
     INVOKER_DIR_NAME,
@@ -60,7 +60,7 @@ def unpack(manifest: Path, build_dir: Path = DEFAULT_BUILD_DIR) -> tuple[Path, P
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BuildError(f"{manifest} does not exist: run scripts/build_java.py first") from None
+        raise BuildError(f"{manifest} does not exist: run scripts/artifacts/build_java.py first") from None
     if not str(data.get("runtime", "")).startswith("java"):
         raise BuildError(f"{manifest} is not a Java build (runtime {data.get('runtime')!r})")
     dirs = []
@@ -83,7 +83,7 @@ def command(
     function_dir, layer_dir = unpack(manifest, build_dir)
     invoker = build_dir / INVOKER_DIR_NAME / "invoker.jar"
     if not invoker.is_file():
-        raise BuildError(f"{invoker} does not exist: run scripts/build_java.py first")
+        raise BuildError(f"{invoker} does not exist: run scripts/artifacts/build_java.py first")
     handler = json.loads(manifest.read_text(encoding="utf-8"))["handler"]
     classpath = os.pathsep.join([str(invoker), str(function_dir), str(layer_dir / "java" / "lib" / "*")])
     java = find_jdk() / "bin" / "java"

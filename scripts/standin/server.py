@@ -6,8 +6,8 @@ command) ends, on Ctrl-C, and even when the parent is killed outright (the kerne
 SIGTERM through PR_SET_PDEATHSIG), so no stray process outlives a demo or a test run.
 
 Usage:
-    scripts/standin.py                 # run in the foreground until Ctrl-C, print the endpoint
-    scripts/standin.py --port 5000     # on a fixed port
+    scripts/standin/server.py                 # run in the foreground until Ctrl-C, print the endpoint
+    scripts/standin/server.py --port 5000     # on a fixed port
 
 From Python:
     with running_standin() as endpoint:   # "http://127.0.0.1:<port>"
@@ -30,7 +30,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MOTO_SERVER = ROOT / ".venv" / "bin" / "moto_server"
 # Credentials the stand-in accepts; not secrets, and never valid against AWS.
 STANDIN_ENV = {

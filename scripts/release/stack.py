@@ -2,7 +2,7 @@
 on an environment (optionally one region, selected with Terragrunt's own --filter), unit outputs,
 and the per-unit timings Terragrunt reports.
 
-Used by scripts/demo.py, scripts/rollout.py and the tests; the Makefile sets the same variables.
+Used by scripts/demo.py, scripts/release/rollout.py and the tests; the Makefile sets the same variables.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import hcl2
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIVE = ROOT / "live"
 TOOLS_BIN = ROOT / ".tools" / "bin"
 CLI_CONFIG = ROOT / ".tools" / "tofurc"
@@ -50,7 +50,7 @@ def standin_env_vars(endpoint: str) -> dict[str, str]:
     gets its own Terragrunt download directory: no working directory initialised against an
     earlier one is ever reused.
     """
-    from standin import STANDIN_ENV
+    from standin.server import STANDIN_ENV
 
     port = endpoint.rsplit(":", 1)[-1].strip("/")
     return {

@@ -5,8 +5,8 @@ The tables sit between the markers below; everything else in a README is written
 files are read with an HCL parser, so a table always says what the module declares.
 
 Usage:
-    scripts/module_docs.py           # rewrite the tables
-    scripts/module_docs.py --check   # exit 1 if a README is out of date (pre-commit and tests)
+    scripts/checks/module_docs.py           # rewrite the tables
+    scripts/checks/module_docs.py --check   # exit 1 if a README is out of date (pre-commit and tests)
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 
 import hcl2
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-from stack import hcl_literal
+from release.stack import hcl_literal
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "modules"
-BEGIN = "<!-- BEGIN GENERATED: scripts/module_docs.py -->"
+BEGIN = "<!-- BEGIN GENERATED: scripts/checks/module_docs.py -->"
 END = "<!-- END GENERATED -->"
 
 
@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 readme.write_text(wanted, encoding="utf-8")
     if stale and args.check:
-        print(f"out of date (run scripts/module_docs.py): {', '.join(map(str, stale))}", file=sys.stderr)
+        stale_list = ", ".join(map(str, stale))
+        print(f"out of date (run scripts/checks/module_docs.py): {stale_list}", file=sys.stderr)
         return 1
     for path in stale:
         print(f"updated {path}")

@@ -10,13 +10,13 @@ Promotion copies a record from one environment to the next, and only a build the
 environment is actually running (every region's deployed layer and function match its record).
 
 Usage:
-    scripts/builds.py store   build/python3.14-arm64/manifest.json   # copy packages into the store
-    scripts/builds.py record  --env dev --manifest build/python3.14-arm64/manifest.json
-    scripts/builds.py verify  --env dev --manifest build/python3.14-arm64/manifest.json
-    scripts/builds.py fetch   --env prod          # store the recorded packages (rebuild if needed)
-    scripts/builds.py promote --from dev --to staging
-    scripts/builds.py show    --env staging
-    scripts/builds.py --help
+    scripts/release/builds.py store   build/python3.14-arm64/manifest.json   # copy packages into the store
+    scripts/release/builds.py record  --env dev --manifest build/python3.14-arm64/manifest.json
+    scripts/release/builds.py verify  --env dev --manifest build/python3.14-arm64/manifest.json
+    scripts/release/builds.py fetch   --env prod          # store the recorded packages (rebuild if needed)
+    scripts/release/builds.py promote --from dev --to staging
+    scripts/release/builds.py show    --env staging
+    scripts/release/builds.py --help
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from stack import StackError, env_locals, regions, unit_outputs
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-ROOT = Path(__file__).resolve().parent.parent
+from release.stack import StackError, env_locals, regions, unit_outputs
+
+ROOT = Path(__file__).resolve().parents[2]
 LIVE = ROOT / "live"
 STORE = ROOT / "build" / "store"
 PYTHON_HANDLER = "file_processor.handler.handler"
@@ -95,13 +97,13 @@ BUILD_INPUTS = {
     "python": [
         "src/file_processor",
         "layer-requirements/python",
-        "scripts/build_packages.py",
+        "scripts/artifacts/build_packages.py",
         # The bytecode compiler's pin and the code that finds it.
         "tools/versions.toml",
         "tools/lambda-python",
-        "scripts/toolchain.py",
+        "scripts/toolchain/tools.py",
     ],
-    "java": ["src/java", "layer-requirements/java", "scripts/build_java.py"],
+    "java": ["src/java", "layer-requirements/java", "scripts/artifacts/build_java.py"],
 }
 
 
@@ -216,12 +218,19 @@ def rebuild_at_commit(record: dict, build_dir: Path) -> Path:
     return build_dir / record["target"] / "manifest.json"
 
 
+def build_script(worktree: Path, name: str) -> Path:
+    """A build script in a checkout of any commit: scripts/artifacts/<name>, or scripts/<name> in
+    commits made before scripts/ was split into rooms (a record can name such a commit)."""
+    current = worktree / "scripts" / "artifacts" / name
+    return current if current.exists() else worktree / "scripts" / name
+
+
 def build_command(record: dict, worktree: Path, build_dir: Path) -> list[str]:
     """The build script call, at the recorded commit, that produces the record's target."""
     architecture = record["architecture"]
     if record["target"].startswith("java"):
         return [
-            str(worktree / "scripts" / "build_java.py"),
+            str(build_script(worktree, "build_java.py")),
             "--architecture",
             architecture,
             "--build-dir",
@@ -229,7 +238,7 @@ def build_command(record: dict, worktree: Path, build_dir: Path) -> list[str]:
         ]
     python_version = record["runtime"].removeprefix("python")
     return [
-        str(worktree / "scripts" / "build_packages.py"),
+        str(build_script(worktree, "build_packages.py")),
         "--python-version",
         python_version,
         "--architecture",
@@ -316,8 +325,7 @@ def build_for(env: str, runtime: str | None = None) -> Path:
     """Build the variant the environment runs (function_runtime in its env.hcl) for its target:
     the real Lambda target (python3.14 / java21 on arm64), or this machine for the local
     environment. Returns the manifest."""
-    import build_java
-    import build_packages
+    from artifacts import build_java, build_packages
 
     settings = env_locals(env)
     runtime = runtime or settings.get("function_runtime", "python")
@@ -345,8 +353,8 @@ def build_for(env: str, runtime: str | None = None) -> Path:
 
 
 def local_manifest() -> Path:
-    """Manifest of the build for this machine (scripts/build_packages.py --local)."""
-    from build_packages import DEFAULT_BUILD_DIR, Target
+    """Manifest of the build for this machine (scripts/artifacts/build_packages.py --local)."""
+    from artifacts.build_packages import DEFAULT_BUILD_DIR, Target
 
     return DEFAULT_BUILD_DIR / Target.local().name / "manifest.json"
 
