@@ -41,15 +41,12 @@ locals {
     accesslogging_target_prefix = "state/"
   }
 
+  # The stand-in serves HTTPS with a local CA (AWS_CA_BUNDLE), so the state bucket gets the same
+  # TLS-only policy as in AWS; only where the state lives differs.
   local_backend = {
-    endpoints                   = { s3 = local.local_endpoint }
-    use_path_style              = true
-    skip_credentials_validation = true
-    skip_requesting_account_id  = true
-    skip_metadata_api_check     = true
-    # moto ignores policy conditions, so the TLS-only Deny would refuse every request over the
-    # stand-in's plain HTTP. Real environments keep it.
-    skip_bucket_enforced_tls = true
+    endpoints                  = { s3 = local.local_endpoint }
+    use_path_style             = true
+    skip_requesting_account_id = true
   }
 
   # Which account the provider may touch; the stand-in has no real account to protect.
@@ -62,9 +59,9 @@ locals {
       "",
       "  # Provider 6.x reads bucket tags through S3 Control at <account id>.<endpoint host>, a name",
       "  # that cannot resolve for 127.0.0.1; without an account ID it uses the plain S3 API instead.",
+      "  # Validating the credentials would look the account ID up (STS), so that is skipped too.",
       "  skip_requesting_account_id  = true",
       "  skip_credentials_validation = true",
-      "  skip_metadata_api_check     = true",
       "  s3_use_path_style           = true",
       "",
       "  endpoints {",
@@ -94,7 +91,7 @@ remote_state {
       use_lockfile = true
     },
     # Server access logs of the state bucket go to a log bucket Terragrunt creates beside it.
-    { for key, value in local.state_access_logging : key => value if !local.is_local },
+    local.state_access_logging,
     # Only the local environment: the stand-in instead of AWS.
     { for key, value in local.local_backend : key => value if local.is_local },
   )
@@ -120,14 +117,6 @@ terraform {
   extra_arguments "reconfigure_local_backend" {
     commands  = local.is_local ? ["init"] : []
     arguments = ["-reconfigure"]
-  }
-
-  # moto 5.2 accepts the tags provider 6.x sends with CreateBucket but drops them, so on the stand-in
-  # the buckets unit applies a second time, which writes them with PutBucketTagging. Real
-  # environments apply once; the end-to-end tests plan afterwards and expect no changes.
-  after_hook "retag_buckets_on_standin" {
-    commands = local.is_local && endswith(path_relative_to_include(), "/buckets") ? ["apply"] : []
-    execute  = [get_env("TG_TF_PATH", "tofu"), "apply", "-auto-approve", "-input=false", "-no-color"]
   }
 
   # `make validate` (TG_OFFLINE_VALIDATE=true) checks every environment without credentials: no

@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"java_start: error: {error}", file=sys.stderr)
         return 1
 
-    with running_standin() as endpoint:
+    with running_standin() as standin:
+        endpoint = standin.insecure_endpoint  # the JVM here has no trust store for the stand-in's CA
         env = {**os.environ, **STANDIN_ENV, "AWS_ENDPOINT_URL": endpoint, "RESULTS_BUCKET": RESULTS}
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **_client_credentials())
         for bucket in (SOURCE, RESULTS):

@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     builds.record("local", builds.build_for("local"))
-    with running_standin() as endpoint, tempfile.TemporaryDirectory(prefix="packed-mirror-") as mirror:
+    with running_standin() as standin, tempfile.TemporaryDirectory(prefix="packed-mirror-") as mirror:
+        endpoint = standin.endpoint
         print("packing the provider for Terragrunt's cache server ...", flush=True)
         packed_config = packed_mirror(Path(mirror))
         env_vars = standin_env_vars(endpoint)

@@ -23,8 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from artifacts import build_packages
@@ -73,7 +71,8 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
 
     step(2, total, "start the local AWS stand-in (moto server)")
     log_path = ROOT / "build" / "standin.log"
-    with running_standin(log_path=log_path) as endpoint:
+    with running_standin(log_path=log_path) as standin:
+        endpoint = standin.endpoint
         print(f"  {endpoint} (log: {log_path.relative_to(ROOT)})")
         ENDPOINT_FILE.write_text(endpoint + "\n")
         env_vars = standin_env_vars(endpoint)
@@ -86,13 +85,7 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
         layer = unit_outputs(ENV, region, "layer", env_vars)
 
         step(4, total, "upload files to the trigger bucket")
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name=env_vars["AWS_REGION"],
-            aws_access_key_id=env_vars["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env_vars["AWS_SECRET_ACCESS_KEY"],
-        )
+        s3 = standin.client("s3", region=region)
         keys = [SAMPLE_KEY]
         upload(s3, buckets["trigger_bucket_name"], SAMPLE, SAMPLE_KEY)
         if file:

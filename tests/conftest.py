@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from standin.server import running_standin  # noqa: E402
+from standin.server import Standin, running_standin  # noqa: E402
 
 EVENTS_DIR = ROOT / "tests" / "events"
 
@@ -65,10 +66,21 @@ def mocked_aws(aws_credentials: None):
 
 
 @pytest.fixture(scope="session")
-def moto_server():
-    """A moto server on a free loopback port for the whole session; yields its endpoint URL.
+def standin() -> Iterator[Standin]:
+    """The local AWS stand-in on free loopback ports for the whole session.
 
     The same launcher `make demo` uses (scripts/standin/server.py): the server dies with this process.
     """
-    with running_standin() as endpoint:
-        yield endpoint
+    with running_standin(log_path=ROOT / "build" / "standin-tests.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def moto_server(standin: Standin) -> str:
+    """The session stand-in's plain-HTTP endpoint URL.
+
+    Tests of code rather than of the deployed environment (the handler, the Java variant, a module
+    applied on its own) use plain HTTP, which needs no CA; the resources they create carry no
+    TLS-only policy. The deployed environment is tested over HTTPS (tests/e2e).
+    """
+    return standin.insecure_endpoint

@@ -8,6 +8,11 @@ locals {
   # SnapStart). `make record ENV=dev` builds and records that variant.
   function_runtime = "python"
 
+  # How `make rollout` shifts traffic to a new version: every merge deploys here first, so the new
+  # version takes all traffic at once and bakes. One of AllAtOnce, Canary<P>Percent<M>Minutes,
+  # Linear<P>PercentEvery<M>Minutes (scripts/release/canary.py).
+  deployment_strategy = "AllAtOnce"
+
   # Module inputs for every unit of this environment (the root merges them into inputs).
   settings = {
     create_kms_key        = false

@@ -1,5 +1,17 @@
-# The local environment: the whole stack on the local AWS stand-in (moto server on 127.0.0.1),
-# used by `make demo` and the end-to-end tests. Nothing here reaches AWS.
+# The local environment: the whole stack on the local AWS stand-in (scripts/standin/, moto behind
+# TLS, a real IAM policy evaluator and CloudWatch's alarm evaluation), used by `make demo` and the
+# end-to-end tests. Nothing here reaches AWS.
+#
+# It deploys what prod deploys: the same module inputs, with every security and monitoring feature
+# on (Deny statements, alarms, logging configuration, least-privilege IAM enforced). The only
+# differences from live/prod/env.hcl are listed here, and tests/infra/test_local_parity.py fails on
+# any other:
+#   account_id, regions      the stand-in's fixed account and its own two regions
+#   log_retention_days = 1   throwaway logs
+#   force_destroy = true     throwaway: destroy must work with objects in the buckets
+# and, in the root terragrunt.hcl, where the state and the APIs are (the stand-in's endpoint,
+# path-style S3, no account-ID lookup through S3 Control, whose <account>.<host> name cannot
+# resolve for 127.0.0.1).
 locals {
   environment = "local"
   account_id  = "123456789012" # moto's fixed account ID
@@ -8,22 +20,19 @@ locals {
   # Which function variant this environment runs: "python" (default) or "java" (Java 21 with
   # SnapStart). `make record ENV=local` builds and records that variant.
   function_runtime = "python"
+
+  # `make rollout ENV=local` takes the regions in this order, as prod does its two.
+  rollout_order = ["us-east-1", "us-west-2"]
+  # As prod; the end-to-end tests pass shorter bakes (--bake) so a rollout takes seconds.
+  deployment_strategy = "Canary10Percent5Minutes"
+
   # Set by the Makefile / tests to the stand-in they started (a free port each time).
-  endpoint = get_env("LOCAL_AWS_ENDPOINT", "http://127.0.0.1:5000")
+  endpoint = get_env("LOCAL_AWS_ENDPOINT", "https://127.0.0.1:5000")
 
   settings = {
-    create_kms_key           = true
-    log_retention_days       = 1
-    alarm_email_addresses    = []
-    force_destroy            = true  # throwaway: destroy must work with objects in the buckets
-    retain_replaced_versions = false # throwaway: destroy removes every layer version
-    # moto 5.2 ignores policy conditions, so the buckets' conditional Deny statements (TLS only,
-    # encryption headers) would deny every object request; real environments always enforce them.
-    enforce_deny_statements = false
-    # moto 5.2 does not speak the Smithy RPCv2 CBOR protocol of the provider's CloudWatch client,
-    # so the stand-in cannot hold the alarms; every real environment creates them.
-    alarms_enabled = false
-    # moto 5.2 does not store a function's LoggingConfig: every plan would show it as a change.
-    logging_config_enabled = false
+    create_kms_key        = true
+    log_retention_days    = 1
+    alarm_email_addresses = []
+    force_destroy         = true # throwaway: destroy must work with objects in the buckets
   }
 }

@@ -8,6 +8,11 @@ locals {
   # SnapStart). `make record ENV=prod` builds and records that variant.
   function_runtime = "python"
 
+  # How `make rollout` shifts traffic to a new version: 10 % of events for 5 minutes, then all, each
+  # step baked and gated. One of AllAtOnce, Canary<P>Percent<M>Minutes, Linear<P>PercentEvery<M>Minutes
+  # (scripts/release/canary.py).
+  deployment_strategy = "Canary10Percent5Minutes"
+
   # `make rollout ENV=prod` applies the regions in this order and stops at the first failure.
   rollout_order = ["eu-central-1", "eu-west-1"]
 

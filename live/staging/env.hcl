@@ -8,6 +8,11 @@ locals {
   # SnapStart). `make record ENV=staging` builds and records that variant.
   function_runtime = "python"
 
+  # How `make rollout` shifts traffic to a new version: 10 % of events for 5 minutes, then all, each
+  # step baked and gated. One of AllAtOnce, Canary<P>Percent<M>Minutes, Linear<P>PercentEvery<M>Minutes
+  # (scripts/release/canary.py).
+  deployment_strategy = "Canary10Percent5Minutes"
+
   settings = {
     create_kms_key        = true
     log_retention_days    = 90

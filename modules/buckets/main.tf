@@ -22,12 +22,6 @@ locals {
 
   bucket_names = { for purpose in local.purposes : purpose => "${var.name_prefix}-${purpose}-${local.account_id}" }
 
-  # Buckets that get a policy: all of them, unless the Deny guardrails are off (the local stand-in
-  # only), when just the log bucket keeps its log-delivery grant.
-  policy_purposes = toset([
-    for purpose in local.purposes : purpose
-    if var.enforce_deny_statements || purpose == local.log_bucket_purpose
-  ])
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -366,16 +360,16 @@ data "aws_iam_policy_document" "log_delivery" {
 }
 
 data "aws_iam_policy_document" "bucket" {
-  for_each = local.policy_purposes
+  for_each = local.bucket_names
 
   source_policy_documents = compact([
-    var.enforce_deny_statements ? data.aws_iam_policy_document.guardrails[each.key].json : "",
+    data.aws_iam_policy_document.guardrails[each.key].json,
     each.key == local.log_bucket_purpose ? data.aws_iam_policy_document.log_delivery.json : "",
   ])
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  for_each = local.policy_purposes
+  for_each = local.bucket_names
 
   bucket = aws_s3_bucket.this[each.key].id
   policy = data.aws_iam_policy_document.bucket[each.key].json

@@ -44,6 +44,6 @@ output "sse_algorithms" {
 }
 
 output "guardrail_policies" {
-  description = "Deny statements of each bucket's policy as JSON, by purpose (applied unless enforce_deny_statements is false)."
+  description = "Deny statements of each bucket's policy as JSON, by purpose (part of the applied bucket policy)."
   value       = { for purpose, document in data.aws_iam_policy_document.guardrails : purpose => document.json }
 }

@@ -71,12 +71,6 @@ variable "access_log_expiration_days" {
   }
 }
 
-variable "enforce_deny_statements" {
-  description = "Apply the Deny statements of the bucket policies (TLS only, TLS 1.2+, no other encryption on upload, no customer-provided keys). Only the local stand-in sets false: moto 5.2 ignores policy conditions, so there every conditional Deny would deny all object requests. The guardrail_policies output always holds the full documents."
-  type        = bool
-  default     = true
-}
-
 variable "force_destroy" {
   description = "Allow destroying buckets that still hold objects. Leave false outside throwaway environments."
   type        = bool

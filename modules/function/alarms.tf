@@ -100,7 +100,7 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each = var.alarms_enabled ? local.alarms : {}
+  for_each = local.alarms
 
   alarm_name          = "${local.alarm_prefix}-${each.key}"
   alarm_description   = each.value.description

@@ -1,6 +1,13 @@
+locals {
+  # Known before the queue exists, so its policy can be set when it is created: one wait for the
+  # provider's attribute-propagation check (30 s) instead of two.
+  failure_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.failure_queue_name}"
+}
+
 resource "aws_sqs_queue" "failures" {
   name                      = var.failure_queue_name
   message_retention_seconds = var.failure_queue_retention_seconds
+  policy                    = data.aws_iam_policy_document.failures.json
 
   # SSE-SQS unless a customer key is in play.
   sqs_managed_sse_enabled           = local.kms_enabled ? null : true
@@ -15,7 +22,7 @@ data "aws_iam_policy_document" "failures" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.failures.arn]
+    resources = [local.failure_queue_arn]
 
     principals {
       type        = "*"
@@ -28,11 +35,6 @@ data "aws_iam_policy_document" "failures" {
       values   = ["false"]
     }
   }
-}
-
-resource "aws_sqs_queue_policy" "failures" {
-  queue_url = aws_sqs_queue.failures.id
-  policy    = data.aws_iam_policy_document.failures.json
 }
 
 # Asynchronous invocation settings: Lambda retries a failed event, then hands the whole invocation

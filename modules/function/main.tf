@@ -19,11 +19,14 @@ locals {
 
   trigger_bucket_arn = "arn:${local.partition}:s3:::${var.trigger_bucket_name}"
   log_group_name     = "/aws/lambda/${var.function_name}"
-  alias_name         = "live"
 
-  # With SnapStart only published versions are snapshotted, so S3 must invoke the alias.
-  invoke_qualifier  = local.snapstart_enabled ? aws_lambda_alias.live[0].name : null
-  invoke_target_arn = local.snapstart_enabled ? aws_lambda_alias.live[0].arn : aws_lambda_function.this.arn
+  # Every change publishes a version, and S3 invokes the "live" alias, never $LATEST: a version is
+  # what the region rollout shifts traffic to (weighted, then whole) and rolls back from, and what
+  # SnapStart snapshots. live_version pins the alias while a rollout publishes the next version.
+  alias_name        = "live"
+  live_version      = coalesce(var.live_version, aws_lambda_function.this.version)
+  invoke_qualifier  = aws_lambda_alias.live.name
+  invoke_target_arn = aws_lambda_alias.live.arn
 
   environment = merge(
     {
@@ -98,7 +101,7 @@ resource "aws_lambda_function" "this" {
   # change of the package updates the function, and so does code changed behind Terraform's back.
   code_sha256 = local.actual_base64sha256
 
-  publish                        = local.snapstart_enabled
+  publish                        = true
   reserved_concurrent_executions = coalesce(var.reserved_concurrent_executions, -1)
 
   ephemeral_storage {
@@ -113,15 +116,11 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
-  dynamic "logging_config" {
-    for_each = var.logging_config_enabled ? [1] : []
-
-    content {
-      log_format            = "JSON"
-      log_group             = aws_cloudwatch_log_group.this.name
-      application_log_level = var.log_level
-      system_log_level      = "WARN"
-    }
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.log_level
+    system_log_level      = "WARN"
   }
 
   dynamic "snap_start" {
@@ -156,10 +155,14 @@ resource "aws_lambda_function" "this" {
 }
 
 resource "aws_lambda_alias" "live" {
-  count = local.snapstart_enabled ? 1 : 0
-
   name             = local.alias_name
-  description      = "The published (snapshotted) version that S3 invokes"
+  description      = "The published version S3 invokes; the region rollout moves it"
   function_name    = aws_lambda_function.this.function_name
-  function_version = aws_lambda_function.this.version
+  function_version = local.live_version
+
+  lifecycle {
+    # During a rollout the canary weights are set on the alias by scripts/release/rollout.py and
+    # cleared again when it finishes or rolls back; Terraform owns only the version.
+    ignore_changes = [routing_config]
+  }
 }

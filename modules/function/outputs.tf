@@ -9,13 +9,23 @@ output "function_arn" {
 }
 
 output "invoke_target_arn" {
-  description = "ARN the bucket notification invokes: the \"live\" alias ARN (…:function:<name>:live) with SnapStart, the unqualified function ARN without."
+  description = "ARN the bucket notification invokes: the \"live\" alias (arn:aws:lambda:<region>:<account>:function:<name>:live)."
   value       = local.invoke_target_arn
 }
 
+output "alias_name" {
+  description = "Name of the alias S3 invokes (\"live\")."
+  value       = aws_lambda_alias.live.name
+}
+
 output "published_version" {
-  description = "Version number published for SnapStart, or \"$LATEST\" when SnapStart is off."
+  description = "Newest published version number (every change publishes one), e.g. \"7\"."
   value       = aws_lambda_function.this.version
+}
+
+output "live_version" {
+  description = "Version the \"live\" alias points at: published_version, unless a rollout pinned the previous one."
+  value       = aws_lambda_alias.live.function_version
 }
 
 output "code_sha256" {
@@ -24,7 +34,7 @@ output "code_sha256" {
 }
 
 output "package_sha256" {
-  description = "SHA-256 (hex) of the deployed function package: the build this environment runs."
+  description = "SHA-256 (hex) of the function package this state was told to deploy (the environment's record). What Lambda really serves is read from its API (scripts/release/live.py)."
   value       = var.package_sha256
 }
 
@@ -56,4 +66,29 @@ output "alarm_topic_arn" {
 output "alarm_names" {
   description = "Names of the function's CloudWatch alarms (errors, throttles, destination delivery failures, failure queue not empty); the region rollout waits for all of them to be OK."
   value       = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]
+}
+
+output "trigger_bucket_name" {
+  description = "Name of the bucket whose object-created events invoke the function."
+  value       = var.trigger_bucket_name
+}
+
+output "trigger_prefix" {
+  description = "Key prefix of the objects that invoke the function (\"\" for all)."
+  value       = var.trigger_prefix
+}
+
+output "trigger_suffix" {
+  description = "Key suffix of the objects that invoke the function (\"\" for all)."
+  value       = var.trigger_suffix
+}
+
+output "results_bucket_name" {
+  description = "Name of the bucket the function writes its records to."
+  value       = var.results_bucket_name
+}
+
+output "results_prefix" {
+  description = "Key prefix of the records in the results bucket (ends with \"/\")."
+  value       = var.results_prefix
 }

@@ -184,9 +184,20 @@ variable "reserved_concurrent_executions" {
 }
 
 variable "snapstart_enabled" {
-  description = "Enable SnapStart: publish a version on every change, point the \"live\" alias at it, and have the bucket notification invoke the alias. Needs python3.12+ or java."
+  description = "Enable SnapStart on published versions (every change publishes one, and S3 invokes the \"live\" alias in any case). Needs python3.12+ or java."
   type        = bool
   default     = false
+}
+
+variable "live_version" {
+  description = "Published version the \"live\" alias (which S3 invokes) points at, or null for the version this apply publishes. Only the region rollout sets it (TF_VAR_live_version, scripts/release/rollout.py): it keeps the alias on the running version while the next one is published, then shifts traffic itself."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.live_version == null || can(regex("^[1-9][0-9]*$", var.live_version))
+    error_message = "live_version must be null or a published version number such as \"7\" ($LATEST cannot be pinned)."
+  }
 }
 
 variable "vpc_config" {
@@ -299,12 +310,6 @@ variable "log_level" {
   }
 }
 
-variable "logging_config_enabled" {
-  description = "Configure Lambda's advanced logging: JSON log format, log-level filtering (log_level) and the log group. Only the local stand-in sets false: moto 5.2 does not store a function's LoggingConfig, so every plan would show it as a change. Powertools writes JSON logs either way."
-  type        = bool
-  default     = true
-}
-
 variable "log_retention_days" {
   description = "Days the function's logs are kept; one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html)."
   type        = number
@@ -358,12 +363,6 @@ variable "failure_queue_retention_seconds" {
     condition     = var.failure_queue_retention_seconds >= 60 && var.failure_queue_retention_seconds <= 1209600
     error_message = "failure_queue_retention_seconds must be between 60 and 1209600."
   }
-}
-
-variable "alarms_enabled" {
-  description = "Create the CloudWatch alarms (errors, throttles, destination delivery failures, failure queue not empty). Only the local stand-in sets false: moto 5.2 does not speak the Smithy RPCv2 CBOR protocol that the provider's CloudWatch client uses."
-  type        = bool
-  default     = true
 }
 
 variable "alarm_period_seconds" {

@@ -19,7 +19,7 @@ output "package_s3_key" {
 }
 
 output "package_sha256" {
-  description = "SHA-256 (hex) of the published layer package."
+  description = "SHA-256 (hex) of the layer package this state was told to publish (the environment's record). What Lambda really serves is read from its API (scripts/release/live.py)."
   value       = var.package_sha256
 }
 

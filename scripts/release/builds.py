@@ -6,15 +6,14 @@ the SHA-256 of its layer and function packages plus the target they were built f
 read the packages from build/store/<sha256>.<ext>, so the bytes deployed are exactly the bytes
 recorded, whichever machine or CI job built them (builds are deterministic).
 
-Promotion copies a record from one environment to the next, and only a build the source
-environment is actually running (every region's deployed layer and function match its record).
+Promotion (release/promotion.py) copies a record from one environment to the next, and only a
+build the source environment really runs.
 
 Usage:
     scripts/release/builds.py store   build/python3.14-arm64/manifest.json   # copy packages into the store
     scripts/release/builds.py record  --env dev --manifest build/python3.14-arm64/manifest.json
     scripts/release/builds.py verify  --env dev --manifest build/python3.14-arm64/manifest.json
     scripts/release/builds.py fetch   --env prod          # store the recorded packages (rebuild if needed)
-    scripts/release/builds.py promote --from dev --to staging
     scripts/release/builds.py show    --env staging
     scripts/release/builds.py --help
 """
@@ -22,6 +21,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import shutil
@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-from release.stack import StackError, env_locals, regions, unit_outputs
+from release.stack import env_locals
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = ROOT / "live"
@@ -248,56 +248,20 @@ def build_command(record: dict, worktree: Path, build_dir: Path) -> list[str]:
     ]
 
 
-def promote(
-    source_env: str,
-    target_env: str,
-    running_builds: Callable[[str], dict[str, dict]],
-    target_record: Path | None = None,
-) -> dict:
-    """Make target_env run the build source_env runs; refuse if source_env does not run its record.
-
-    running_builds(env) maps each region of env to {"layer": sha256, "function": sha256} as deployed.
-    """
-    if source_env == target_env:
-        raise BuildError("--from and --to name the same environment")
-    record = read_record(source_env)
-    running = running_builds(source_env)
-    if not running:
-        raise BuildError(f"{source_env} has no deployed regions to promote from")
-    for region, deployed in sorted(running.items()):
-        for package in PACKAGES:
-            if deployed.get(package) != record[package]["sha256"]:
-                raise BuildError(
-                    f"{source_env}/{region} runs {package} {str(deployed.get(package))[:12]}, not the "
-                    f"recorded {record[package]['sha256'][:12]}: apply {source_env} before promoting"
-                )
-    path = target_record or record_path(target_env)
-    previous = load_json(path) if path.exists() else None
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"[builds] {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {describe(record)}")
-    if previous and not same_build(previous, record):
-        print(f"[builds] was {describe(previous)}; to roll back, restore that record (git revert)")
-    return record
-
-
-def deployed_builds(env: str) -> dict[str, dict]:
-    """What each region of env really runs, from the layer and function units' outputs (state)."""
-    running = {}
-    try:
-        for region in regions(env):
-            running[region] = {
-                "layer": unit_outputs(env, region, "layer")["package_sha256"],
-                "function": unit_outputs(env, region, "function")["package_sha256"],
-            }
-    except (StackError, KeyError) as error:
-        raise BuildError(f"cannot tell what {env} runs ({error}); promotion needs read access") from error
-    return running
-
-
 def record(env: str, manifest_path: Path) -> dict:
-    """Store a build's packages and make env run it (rewrites live/<env>/build.json)."""
+    """Store a build's packages and make env run it (rewrites live/<env>/build.json).
+
+    The record's provenance says it is a build (of ``source_commit``), not a promotion: only the first
+    stage of the promotion order may run one (release/promotion.py ``check``).
+    """
     manifest = store(manifest_path)
-    path = write_record(env, record_from_manifest(manifest))
+    built = record_from_manifest(manifest)
+    built["provenance"] = {
+        "kind": "build",
+        "commit": built["source_commit"],
+        "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    path = write_record(env, built)
     print(f"[builds] {path.relative_to(ROOT)} now records {manifest['target']} build")
     return manifest
 
@@ -308,10 +272,6 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 def cmd_fetch(args: argparse.Namespace) -> None:
     fetch(args.env)
-
-
-def cmd_promote(args: argparse.Namespace) -> None:
-    promote(args.source, args.target, deployed_builds)
 
 
 def cmd_store(args: argparse.Namespace) -> None:
@@ -402,11 +362,6 @@ def main(argv: list[str] | None = None) -> int:
     fetch_parser = commands.add_parser("fetch", help="store the packages an environment records")
     fetch_parser.add_argument("--env", required=True)
     fetch_parser.set_defaults(func=cmd_fetch)
-
-    promote_parser = commands.add_parser("promote", help="make TO run the build FROM runs")
-    promote_parser.add_argument("--from", dest="source", required=True, help="environment promoted from")
-    promote_parser.add_argument("--to", dest="target", required=True, help="environment promoted to")
-    promote_parser.set_defaults(func=cmd_promote)
 
     show_parser = commands.add_parser("show", help="print the build an environment runs")
     show_parser.add_argument("--env", required=True)

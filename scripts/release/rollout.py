@@ -3,15 +3,23 @@
 
   plan     terragrunt run --all plan for the environment (one region with --region, selected by
            Terragrunt's own --filter); --summary FILE writes a Markdown summary per unit.
-  apply    terragrunt run --all apply (state bucket bootstrapped on first use).
-  rollout  apply one region at a time in the environment's rollout_order (live/<env>/env.hcl),
-           stop at the first failure, and between regions let the new version run for --bake
-           seconds, then wait until every alarm of the region just deployed is OK (an alarm in
-           ALARM, or no OK before --gate-timeout, stops it).
+  apply    terragrunt run --all apply (state bucket bootstrapped on first use). The new function
+           version gets all traffic at once.
+  rollout  one region at a time, in the environment's rollout_order (live/<env>/env.hcl):
+           apply it with S3's "live" alias pinned to the version it serves, then shift traffic
+           to the version the apply published in the steps of the environment's deployment
+           strategy (Canary10Percent5Minutes, Linear10PercentEvery1Minute, AllAtOnce), each
+           step baked with a smoke object, the new version's own metrics and the alarms
+           (release/canary.py). On any failure the alias goes back to the previous version in
+           this region and, unless --keep-finished, in every region this rollout finished; it
+           stops and exits non-zero naming the region, the check and what was rolled back. A
+           region whose apply published no new version (its build and configuration are what it
+           runs) shifts nothing.
   destroy  terragrunt run --all destroy; refuses unless --confirm repeats the environment's name.
 
 Usage:
-    scripts/release/rollout.py rollout --env prod [--gate-timeout 900]
+    scripts/release/rollout.py rollout --env prod
+    scripts/release/rollout.py rollout --env local --strategy Canary50Percent1Minutes --bake 5
     scripts/release/rollout.py plan --env dev --region eu-central-1 --summary plan.md
 """
 
@@ -19,16 +27,18 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
+from release import canary
+from release.canary import CanaryError, Gate, TrafficStep
+from release.live import aws_client, running_build
 from release.stack import (
     REPORTS,
     StackError,
@@ -40,72 +50,16 @@ from release.stack import (
     unit_outputs,
 )
 
-# Alarm name -> state ("OK", "ALARM", "INSUFFICIENT_DATA"), for one region.
-AlarmStates = Callable[[str, list[str]], dict[str, str]]
+DEFAULT_STRATEGY = "Canary10Percent5Minutes"
+PIN_VARIABLE = "TF_VAR_live_version"
 
 
 class RolloutError(Exception):
-    """The rollout stopped; the message says where and why."""
+    """The rollout stopped; the message says where, why and what was rolled back."""
 
 
 def log(message: str) -> None:
     print(f"[rollout] {message}", flush=True)
-
-
-def cloudwatch_alarm_states(region: str, alarm_names: list[str]) -> dict[str, str]:
-    """Current state of each alarm, from CloudWatch in that region."""
-    client = boto3.client("cloudwatch", region_name=region)
-    states = {}
-    for start in range(0, len(alarm_names), 100):  # DescribeAlarms takes at most 100 names
-        response = client.describe_alarms(AlarmNames=alarm_names[start : start + 100])
-        states.update({alarm["AlarmName"]: alarm["StateValue"] for alarm in response["MetricAlarms"]})
-    return states
-
-
-@dataclass
-class HealthGate:
-    """Waits until every alarm of a region is OK; any ALARM (or a timeout) fails the rollout."""
-
-    alarm_states: AlarmStates = cloudwatch_alarm_states
-    timeout_s: float = 900
-    poll_s: float = 30
-    # Alarms that were OK before the deploy stay OK until a period with new data is evaluated:
-    # let the new code run for at least one alarm period (300 s) before trusting an OK.
-    bake_s: float = 0
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-
-    def wait(self, region: str, alarm_names: list[str]) -> None:
-        if not alarm_names:
-            log(f"{region}: no alarms to wait for")
-            return
-        if self.bake_s:
-            log(f"{region}: letting the new version run for {self.bake_s:.0f} s before reading its alarms")
-            self.sleep(self.bake_s)
-        deadline = self.clock() + self.timeout_s
-        while True:
-            states = self.alarm_states(region, alarm_names)
-            missing = sorted(set(alarm_names) - set(states))
-            firing = sorted(name for name, state in states.items() if state == "ALARM")
-            if firing:
-                raise RolloutError(f"{region}: alarms in ALARM after the deploy: {', '.join(firing)}")
-            if missing:
-                raise RolloutError(f"{region}: alarms not found: {', '.join(missing)}")
-            waiting = sorted(name for name, state in states.items() if state != "OK")
-            if not waiting:
-                log(f"{region}: all {len(alarm_names)} alarms OK")
-                return
-            if self.clock() >= deadline:
-                raise RolloutError(
-                    f"{region}: alarms not OK within {self.timeout_s:.0f} s: {', '.join(waiting)}"
-                )
-            log(f"{region}: waiting for {', '.join(waiting)} to be OK")
-            self.sleep(self.poll_s)
-
-
-def env_has_alarms(env: str) -> bool:
-    """Whether the environment creates alarms (every real one; not the local stand-in)."""
-    return env_locals(env).get("settings", {}).get("alarms_enabled", True) is not False
 
 
 def rollout_order(env: str) -> list[str]:
@@ -119,33 +73,190 @@ def rollout_order(env: str) -> list[str]:
     return stated
 
 
-def rollout(
-    env: str,
-    gate: HealthGate,
-    apply_region: Callable[[str], None],
-    alarm_names: Callable[[str], list[str]],
-) -> list[str]:
-    """Apply each region in order; stop at the first failed apply or unhealthy region."""
-    done = []
-    order = rollout_order(env)
-    for index, region in enumerate(order, start=1):
-        log(f"[{index}/{len(order)}] {env}/{region}: apply")
-        try:
-            apply_region(region)
-        except StackError as error:
-            raise RolloutError(f"{env}/{region}: apply failed, rollout stopped: {error}") from error
-        log(f"[{index}/{len(order)}] {env}/{region}: health gate")
-        gate.wait(region, alarm_names(region))
-        done.append(region)
-    log(f"{env}: rolled out to {', '.join(done)}")
-    return done
+def deployment_strategy(env: str) -> str:
+    return env_locals(env).get("deployment_strategy") or DEFAULT_STRATEGY
 
 
-def apply(env: str, region: str | None = None) -> None:
-    """terragrunt run --all apply; creates the state bucket on an environment's first apply."""
+def apply(env: str, region: str | None = None, *, unit: str | None = None, pin: str | None = None) -> None:
+    """terragrunt run --all apply; creates the state bucket on an environment's first apply.
+
+    ``pin`` keeps the live alias on that version (TF_VAR_live_version) while new ones are published.
+    """
     env_vars = {**env_vars_for(env), "TG_BACKEND_BOOTSTRAP": "true"}
-    timings = run_all(env, ["apply"], region=region, env_vars=env_vars)
-    print_timings(timings, f"{env}{'/' + region if region else ''}: apply time per unit")
+    if pin:
+        env_vars[PIN_VARIABLE] = pin
+    timings = run_all(env, ["apply"], region=region, unit=unit, env_vars=env_vars)
+    where = f"{env}{'/' + region if region else ''}{'/' + unit if unit else ''}"
+    print_timings(timings, f"{where}: apply time per unit")
+
+
+def deliver_for(env: str, region: str) -> Callable[[str, str], None]:
+    """How S3's event reaches the function: by itself in AWS; the stand-in's Lambda runner locally."""
+    env_vars = env_vars_for(env)
+    if not env_vars:
+        return lambda _bucket, _key: None
+    from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
+
+    artifacts = unit_outputs(env, region, "buckets", env_vars)["artifacts_bucket_name"]
+
+    def deliver(bucket: str, key: str) -> None:
+        with LocalLambdaService(env_vars["AWS_ENDPOINT_URL"], artifacts, region) as service:
+            try:
+                process_new_objects(service, bucket, [key])
+            except RunnerError as error:
+                raise CanaryError("delivery", str(error)) from error
+
+    return deliver
+
+
+def region_handle(env: str, region: str) -> canary.Region:
+    function = unit_outputs(env, region, "function")
+    return canary.Region(
+        env=env,
+        name=region,
+        function_name=function["function_name"],
+        alias=function["alias_name"],
+        alarm_names=function["alarm_names"],
+        trigger_bucket=function["trigger_bucket_name"],
+        trigger_prefix=function["trigger_prefix"],
+        trigger_suffix=function["trigger_suffix"],
+        results_bucket=function["results_bucket_name"],
+        results_prefix=function["results_prefix"],
+        client=lambda service: aws_client(env, region, service),
+        deliver=deliver_for(env, region),
+    )
+
+
+@dataclass
+class RegionResult:
+    region: str
+    previous_version: str | None
+    new_version: str | None
+    seconds: dict[str, float] = field(default_factory=dict)  # apply, shift (of which waiting), reconcile
+    waited_s: float = 0.0
+
+    @property
+    def shifted(self) -> bool:
+        return bool(self.previous_version and self.new_version and self.new_version != self.previous_version)
+
+
+@dataclass
+class Rollout:
+    """One environment's region-by-region rollout (``run``), with rollback on failure."""
+
+    env: str
+    steps: list[TrafficStep]
+    keep_finished: bool = False
+    gate: Gate = field(default_factory=Gate)
+    rollout_id: str = field(
+        default_factory=lambda: f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    )
+    finished: list[RegionResult] = field(default_factory=list)
+
+    def run(self) -> list[RegionResult]:
+        order = rollout_order(self.env)
+        for index, region in enumerate(order, start=1):
+            log(f"[{index}/{len(order)}] {self.env}/{region}")
+            result = RegionResult(region, None, None)
+            try:
+                self.roll_out_region(region, result)
+            except (CanaryError, StackError) as error:
+                raise RolloutError(self.stop(region, result, error)) from error
+            self.finished.append(result)
+        self.print_summary()
+        return self.finished
+
+    def roll_out_region(self, region: str, result: RegionResult) -> None:
+        before = running_build(self.env, region) if self._deployed(region) else None
+        result.previous_version = before.version if before else None
+        started = time.monotonic()
+        try:
+            apply(self.env, region, pin=result.previous_version)
+        except StackError as error:
+            raise CanaryError("apply", str(error)) from error
+        result.seconds["apply"] = time.monotonic() - started
+        handle = region_handle(self.env, region)
+        result.new_version = unit_outputs(self.env, region, "function")["published_version"]
+        if result.previous_version is None:
+            # A first deploy: the alias was created on the new version; check it like a last step.
+            log(f"{region}: first deploy, version {result.new_version} serves all events")
+            self._shift(handle, result, [TrafficStep(1.0, self.steps[-1].bake_s)], first=True)
+            return
+        if result.new_version == result.previous_version:
+            log(
+                f"{region}: already runs version {result.new_version} "
+                "(no new version published): nothing to shift"
+            )
+            return
+        self._shift(handle, result, self.steps)
+        started = time.monotonic()
+        apply(self.env, region, unit="function")  # the state follows the alias to the new version
+        result.seconds["reconcile"] = time.monotonic() - started
+
+    def _shift(
+        self, handle: canary.Region, result: RegionResult, steps: list[TrafficStep], first: bool = False
+    ) -> None:
+        started = time.monotonic()
+        if first:
+            report = canary.ShiftReport(
+                [canary.bake_step(handle, result.new_version, steps[0], self.rollout_id, self.gate, log)]
+            )
+        else:
+            report = canary.shift_traffic(
+                handle, result.previous_version, result.new_version, steps, self.rollout_id, self.gate, log
+            )
+        result.seconds["shift"] = time.monotonic() - started
+        result.waited_s = report.waited_s
+
+    def _deployed(self, region: str) -> bool:
+        try:
+            return "function_name" in unit_outputs(self.env, region, "function")
+        except StackError:
+            return False
+
+    def stop(self, region: str, result: RegionResult, error: Exception) -> str:
+        check = error.check if isinstance(error, CanaryError) else "apply"
+        detail = error.detail if isinstance(error, CanaryError) else str(error)
+        rolled_back = []
+        to_roll_back = [result] + ([] if self.keep_finished else list(reversed(self.finished)))
+        for item in to_roll_back:
+            if not item.previous_version or not item.new_version or item.new_version == item.previous_version:
+                continue
+            rolled_back.append(self.roll_back(item))
+        kept = [item.region for item in self.finished] if self.keep_finished else []
+        message = f"{self.env}/{region}: {check} check failed: {detail}"
+        message += f"; rolled back: {', '.join(rolled_back)}" if rolled_back else "; nothing to roll back"
+        if kept:
+            message += f"; kept on the new version (--keep-finished): {', '.join(kept)}"
+        if result.previous_version is None and result.new_version:
+            message += f"; {region} had no previous version, so version {result.new_version} still serves it"
+        return message
+
+    def roll_back(self, item: RegionResult) -> str:
+        handle = region_handle(self.env, item.region)
+        canary.set_alias(handle, item.previous_version)
+        log(
+            f"{item.region}: alias {handle.alias} back on version {item.previous_version} "
+            f"(from {item.new_version})"
+        )
+        try:
+            apply(self.env, item.region, unit="function", pin=item.previous_version)
+        except StackError as error:  # the alias is back; only the state lags behind
+            log(f"{item.region}: the alias is rolled back, but recording it in the state failed: {error}")
+        return (
+            f"{item.region} alias {handle.alias} -> version {item.previous_version} (was {item.new_version})"
+        )
+
+    def print_summary(self) -> None:
+        print("rollout time per region (seconds; shift includes the waiting):")
+        for item in self.finished:
+            parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in item.seconds.items())
+            state = (
+                f"{item.previous_version} -> {item.new_version}"
+                if item.shifted
+                else f"stays {item.new_version}"
+            )
+            print(f"  {item.region:<16} {state:<14} {parts}; waiting {item.waited_s:.1f}")
 
 
 def plan_summary(log_file: Path, env: str, region: str | None) -> str:
@@ -175,12 +286,18 @@ def main(argv: list[str] | None = None) -> int:
         if name == "plan":
             sub.add_argument("--summary", type=Path, help="write a Markdown plan summary here")
         if name == "rollout":
-            sub.add_argument("--gate-timeout", type=float, default=900, help="seconds to wait for OK")
             sub.add_argument(
-                "--bake",
-                type=float,
-                default=300,
-                help="seconds to run before reading the alarms (one period)",
+                "--strategy",
+                help=f"deployment strategy (default: env.hcl's deployment_strategy, else {DEFAULT_STRATEGY})",
+            )
+            sub.add_argument(
+                "--bake", type=float, help="seconds each traffic step bakes (overrides the strategy)"
+            )
+            sub.add_argument(
+                "--canary-weight", type=float, help="share of events of the first canary step, 0-1"
+            )
+            sub.add_argument(
+                "--keep-finished", action="store_true", help="on failure, roll back only the failing region"
             )
         if name == "destroy":
             sub.add_argument("--confirm", default="", help="must repeat the environment name")
@@ -195,17 +312,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "apply":
             apply(args.env, args.region)
         elif args.command == "rollout":
-            rollout(
-                args.env,
-                HealthGate(timeout_s=args.gate_timeout, bake_s=args.bake if env_has_alarms(args.env) else 0),
-                apply_region=lambda region: apply(args.env, region),
-                alarm_names=lambda region: unit_outputs(args.env, region, "function")["alarm_names"],
+            steps = canary.strategy_steps(
+                args.strategy or deployment_strategy(args.env), args.bake, args.canary_weight
             )
+            Rollout(args.env, steps, keep_finished=args.keep_finished).run()
         elif args.command == "destroy":
             if args.confirm != args.env:
                 raise RolloutError(f"refusing to destroy {args.env}: pass CONFIRM={args.env} to confirm")
             print_timings(run_all(args.env, ["destroy"]), "destroy time per unit")
-    except (RolloutError, StackError) as error:
+    except (RolloutError, StackError, ValueError) as error:
         print(f"[rollout] error: {error}", file=sys.stderr)
         return 1
     return 0

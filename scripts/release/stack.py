@@ -51,12 +51,15 @@ def standin_env_vars(endpoint: str) -> dict[str, str]:
     earlier one is ever reused.
     """
     from standin.server import STANDIN_ENV
+    from standin.tls import ensure_tls_files
 
     port = endpoint.rsplit(":", 1)[-1].strip("/")
     return {
         **STANDIN_ENV,
         "LOCAL_AWS_ENDPOINT": endpoint,
         "AWS_ENDPOINT_URL": endpoint,
+        # The stand-in serves TLS with a local CA; the bundle also holds the system's CAs.
+        "AWS_CA_BUNDLE": str(ensure_tls_files().bundle),
         "TG_DOWNLOAD_DIR": str(ROOT / "build" / "terragrunt-local" / port),
     }
 
@@ -141,14 +144,16 @@ def run_all(
     command: list[str],
     *,
     region: str | None = None,
+    unit: str | None = None,
     env_vars: dict[str, str] | None = None,
     log_file: Path | None = None,
     echo: bool = True,
 ) -> list[UnitTiming]:
-    """`terragrunt run --all <command>` on one environment (one region with --filter)."""
+    """`terragrunt run --all <command>` on one environment (one region, or one unit of a region,
+    with Terragrunt's --filter; a filtered unit reads its dependencies' outputs from state)."""
     working_dir = environment_dir(env)
     REPORTS.mkdir(parents=True, exist_ok=True)
-    label = f"{env}{'-' + region if region else ''}-{command[0]}"
+    label = f"{env}{'-' + region if region else ''}{'-' + unit if unit else ''}-{command[0]}"
     report = REPORTS / f"{label}.json"
     report.unlink(missing_ok=True)
     args = [
@@ -166,7 +171,7 @@ def run_all(
             raise StackError(
                 f"environment {env} has no region {region!r}; regions: {', '.join(regions(env))}"
             )
-        args += ["--filter", region_filter(region)]
+        args += ["--filter", f"./{region}/{unit}" if unit else region_filter(region)]
     args += ["--", *command]
     log_file = log_file or REPORTS / f"{label}.log"
     env_vars = env_vars if env_vars is not None else env_vars_for(env)

@@ -1,28 +1,42 @@
 #!/usr/bin/env python3
 """Run the deployed function on S3 events the way the Lambda service would, on the local stand-in.
 
-The stand-in (moto server) holds the function, its layer and the bucket notification, but it cannot
-execute Lambda code without Docker. This runner does the Lambda service's part, from what was
-really deployed:
+The stand-in (moto server) holds the function, its versions and aliases, its layer and the bucket
+notification, but it cannot execute Lambda code without Docker. This runner does the Lambda
+service's part, from what was really deployed:
 
 1. reads the trigger bucket's notification configuration and matches the object against it;
-2. builds the S3 event for the object as S3 sends it (key URL-encoded with "+" for spaces, size,
+2. checks, as S3 does before it delivers, that the function's resource policy lets
+   ``s3.amazonaws.com`` invoke it for this bucket and account (``Invoke`` with ``DryRun``, signed as
+   the S3 service principal, so the permission's ``SourceArn``/``SourceAccount`` conditions apply);
+3. builds the S3 event for the object as S3 sends it (key URL-encoded with "+" for spaces, size,
    ETag, version ID, sequencer);
-3. fetches the deployed function and layer packages from the artifacts bucket (content-addressed,
+4. resolves the target: an alias with weighted routing picks a version in proportion to the
+   weights (deterministically: a smooth weighted round robin, so tests can count on it), and the
+   version's own configuration, code and layers are what runs;
+5. assumes the function's execution role as ``lambda.amazonaws.com`` (the role's trust policy is
+   evaluated; requests made with these credentials carry ``lambda:SourceFunctionArn``), and gives
+   the credentials to the function, as Lambda does; its logs and its failed events are sent with
+   the same credentials, so the role's policy has to allow them;
+6. fetches the deployed function and layer packages from the artifacts bucket (content-addressed,
    so the key follows from the SHA-256) and checks each against the CodeSha256 the stand-in
-   reports for the deployed function and layer version;
-4. lays them out like /var/task and /opt, beside a stand-in for /var/runtime (the runner's own
+   reports for the deployed function version and layer version;
+7. lays them out like /var/task and /opt, beside a stand-in for /var/runtime (the runner's own
    boto3, as the Lambda Python runtime brings its own), and runs the handler in a clean
    interpreter (-I -S -B: no site-packages, no user site, no bytecode writes) with only those paths,
    the function's deployed environment variables and what the Lambda runtime adds;
-5. on an error, retries as the function's asynchronous invoke configuration says, then sends the
+8. on an error, retries as the function's asynchronous invoke configuration says, then sends the
    invocation record to its on-failure destination, as Lambda does. Retries run immediately (Lambda
-   waits about one and then two minutes) so a demo does not stall.
+   waits about one and then two minutes) so a demo does not stall;
+9. publishes the metrics Lambda publishes (``AWS/Lambda``: Invocations, Errors, Duration,
+   Throttles, DestinationDeliveryFailures, ConcurrentExecutions, by function, by alias and by
+   executed version), so the alarms watch real data.
 
-Logs of the function go to its log group in the stand-in and to build/local-logs/<function>.log.
+Logs of the function go to its log group in the stand-in (whose embedded-metric lines the
+stand-in turns into metrics, as CloudWatch Logs does) and to build/local-logs/<function>.log.
 
 Usage:
-    scripts/standin/local_lambda.py --endpoint http://127.0.0.1:PORT --artifacts-bucket NAME \\
+    scripts/standin/local_lambda.py --endpoint https://127.0.0.1:PORT --artifacts-bucket NAME \\
         --bucket TRIGGER_BUCKET --key KEY [--key KEY ...]
 """
 
@@ -52,14 +66,17 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
+from standin.authorization import SERVICE_SECRET, SOURCE_ACCOUNT_HEADER, SOURCE_ARN_HEADER
 from standin.server import STANDIN_ENV
+from standin.tls import JAVA_TRUSTSTORE_PASSWORD, ensure_tls_files
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / "build" / "local-logs"
 # What the Lambda Python runtime itself provides in /var/runtime.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
-# Credentials the stand-in accepts (scripts/standin/server.py); they never reach AWS.
-STANDIN_CREDENTIALS = {name: value for name, value in STANDIN_ENV.items() if "REGION" not in name}
+# The service principals the runner acts as (standin/authorization.py SERVICE_ACCESS_KEYS).
+LAMBDA_SERVICE_KEY = "STANDINSERVICELAMBDA"  # pragma: allowlist secret (an identifier, not a secret)
+S3_SERVICE_KEY = "STANDINSERVICES3"  # pragma: allowlist secret (an identifier, not a secret)
 
 BOOTSTRAP = r'''
 """Runtime stand-in: import the handler once (the init phase), then serve one event per line."""
@@ -75,7 +92,7 @@ class Context:
     def __init__(self, request_id, deadline_ms, memory_mb, log_group, log_stream):
         self.aws_request_id = request_id
         self.function_name = function_name
-        self.function_version = "$LATEST"
+        self.function_version = os.environ["AWS_LAMBDA_FUNCTION_VERSION"]
         self.invoked_function_arn = function_arn
         self.memory_limit_in_mb = int(memory_mb)
         self.log_group_name = log_group
@@ -147,8 +164,14 @@ class DeployedLayer:
 
 @dataclass
 class DeployedFunction:
+    """One version of a function as deployed, and how this event reached it."""
+
     name: str
-    invoke_arn: str
+    function_arn: str  # unqualified
+    invoke_arn: str  # what the notification names: unqualified, a version or an alias ARN
+    version: str  # the version that runs: "$LATEST" or a published number
+    alias: str | None
+    role_arn: str
     runtime: str
     handler: str
     memory_mb: int
@@ -161,6 +184,31 @@ class DeployedFunction:
     max_retry_attempts: int = 2
     failure_destination: str | None = None
     snapstart: bool = False
+    reserved_concurrency: int | None = None
+
+    @property
+    def resource(self) -> str | None:
+        """The ``Resource`` metric dimension: ``<name>:<alias>`` for an alias invocation."""
+        return f"{self.name}:{self.alias}" if self.alias else None
+
+
+class WeightedRouter:
+    """Picks an alias's version in proportion to its routing weights, deterministically.
+
+    Lambda picks at random; a smooth weighted round robin gives the same proportions over any run
+    of invocations, and the same sequence every time, so a test of a 50 % canary is not a coin toss.
+    """
+
+    def __init__(self) -> None:
+        self._current: dict[str, dict[str, float]] = {}
+
+    def pick(self, alias_arn: str, weights: dict[str, float]) -> str:
+        current = self._current.setdefault(alias_arn, {})
+        for version, weight in weights.items():
+            current[version] = current.get(version, 0.0) + weight
+        chosen = max(weights, key=lambda version: (current[version], version))
+        current[chosen] -= sum(weights.values())
+        return chosen
 
 
 @dataclass
@@ -192,12 +240,15 @@ class LocalLambdaService:
         self.endpoint = endpoint
         self.region = region
         self.artifacts_bucket = artifacts_bucket
-        session = boto3.session.Session(region_name=region, **_session_credentials())
-        self.s3 = session.client("s3", endpoint_url=endpoint)
-        self.awslambda = session.client("lambda", endpoint_url=endpoint)
-        self.sqs = session.client("sqs", endpoint_url=endpoint)
-        self.logs = session.client("logs", endpoint_url=endpoint)
+        self.verify = str(ensure_tls_files().bundle) if endpoint.startswith("https:") else None
+        # Reading what was deployed is the service's own business: the account's deployer credentials.
+        self.s3 = self._client("s3")
+        self.awslambda = self._client("lambda")
+        self.cloudwatch = self._client("cloudwatch")
+        self.router = WeightedRouter()
         self._environments: dict[str, ExecutionEnvironment] = {}
+        self._role_credentials: dict[str, dict[str, str]] = {}
+        self._permitted: set[tuple[str, str]] = set()
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> LocalLambdaService:
@@ -205,6 +256,34 @@ class LocalLambdaService:
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
+
+    def _client(
+        self,
+        service: str,
+        credentials: dict[str, str] | None = None,
+        source: tuple[str, str] | None = None,
+    ) -> Any:
+        """A client of the stand-in; with ``source``, requests name the service's source ARN/account."""
+        credentials = credentials or {
+            "aws_access_key_id": STANDIN_ENV["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": STANDIN_ENV["AWS_SECRET_ACCESS_KEY"],
+        }
+        client = boto3.session.Session(region_name=self.region, **credentials).client(
+            service, endpoint_url=self.endpoint, verify=self.verify
+        )
+        if source:
+            source_arn, source_account = source
+
+            def add_source(request: Any, **_: Any) -> None:
+                request.headers[SOURCE_ARN_HEADER] = source_arn
+                request.headers[SOURCE_ACCOUNT_HEADER] = source_account
+
+            client.meta.events.register("before-sign", add_source)
+        return client
+
+    def _as_service(self, access_key: str, service: str, source_arn: str, source_account: str) -> Any:
+        credentials = {"aws_access_key_id": access_key, "aws_secret_access_key": SERVICE_SECRET}
+        return self._client(service, credentials, (source_arn, source_account))
 
     # --- S3's part -----------------------------------------------------------------------------
 
@@ -226,6 +305,22 @@ class LocalLambdaService:
                 )
             )
         return targets
+
+    def check_invoke_permission(self, bucket: str, target_arn: str) -> None:
+        """S3 may only deliver if the function's policy lets s3.amazonaws.com invoke it for this bucket."""
+        owner = target_arn.split(":")[4]
+        if (bucket, target_arn) in self._permitted:
+            return
+        s3_service = self._as_service(S3_SERVICE_KEY, "lambda", f"arn:aws:s3:::{bucket}", owner)
+        try:
+            s3_service.invoke(FunctionName=target_arn, InvocationType="DryRun")
+        except s3_service.exceptions.ClientError as error:
+            raise RunnerError(
+                f"S3 may not invoke {target_arn} for bucket {bucket}: {error}; the function's resource "
+                "policy must allow s3.amazonaws.com with this bucket as SourceArn and its account as "
+                "SourceAccount"
+            ) from error
+        self._permitted.add((bucket, target_arn))
 
     def s3_event(self, bucket: str, key: str, target: NotificationTarget) -> dict:
         """The event S3 sends for a new object (ObjectCreated:Put)."""
@@ -268,16 +363,36 @@ class LocalLambdaService:
 
     # --- Lambda's part -------------------------------------------------------------------------
 
-    def deployed_function(self, function_arn: str) -> DeployedFunction:
-        config = self.awslambda.get_function(FunctionName=function_arn)["Configuration"]
+    def resolve_version(self, target_arn: str) -> tuple[str, str | None]:
+        """(version that runs, alias or None) for an invoke target ARN, following alias routing."""
+        parts = target_arn.split(":")
+        name = parts[6]
+        qualifier = parts[7] if len(parts) == 8 else None
+        if qualifier is None or qualifier == "$LATEST":
+            return "$LATEST", None
+        if qualifier.isdigit():
+            return qualifier, None
+        alias = self.awslambda.get_alias(FunctionName=name, Name=qualifier)
+        extra = alias.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
+        weights = {alias["FunctionVersion"]: 1.0 - sum(extra.values()), **extra}
+        return self.router.pick(target_arn, weights), qualifier
+
+    def deployed_function(self, target_arn: str) -> DeployedFunction:
+        version, alias = self.resolve_version(target_arn)
+        name = target_arn.split(":")[6]
+        response = self.awslambda.get_function(FunctionName=name, Qualifier=version)
+        config = response["Configuration"]
         layers = [self._deployed_layer(layer["Arn"]) for layer in config.get("Layers", [])]
-        qualifier = function_arn.split(":")[7] if function_arn.count(":") == 7 else None
-        invoke_config = self._event_invoke_config(config["FunctionName"], qualifier)
+        invoke_config = self._event_invoke_config(name, alias or (None if version == "$LATEST" else version))
         destination = invoke_config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         logging = config.get("LoggingConfig", {})
         return DeployedFunction(
             name=config["FunctionName"],
-            invoke_arn=function_arn,
+            function_arn=config["FunctionArn"].split(":function:")[0] + f":function:{name}",
+            invoke_arn=target_arn,
+            version=version,
+            alias=alias,
+            role_arn=config["Role"],
             runtime=config["Runtime"],
             handler=config["Handler"],
             memory_mb=config.get("MemorySize", 128),
@@ -286,10 +401,11 @@ class LocalLambdaService:
             environment=config.get("Environment", {}).get("Variables", {}),
             layers=layers,
             log_group=logging.get("LogGroup", f"/aws/lambda/{config['FunctionName']}"),
-            log_level=logging.get("ApplicationLogLevel"),
+            log_level=logging.get("ApplicationLogLevel") if logging.get("LogFormat") == "JSON" else None,
             max_retry_attempts=invoke_config.get("MaximumRetryAttempts", 2),
             failure_destination=destination,
             snapstart=config.get("SnapStart", {}).get("ApplyOn") == "PublishedVersions",
+            reserved_concurrency=response.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
         )
 
     def _deployed_layer(self, layer_version_arn: str) -> DeployedLayer:
@@ -304,6 +420,31 @@ class LocalLambdaService:
             return self.awslambda.get_function_event_invoke_config(**kwargs)
         except self.awslambda.exceptions.ResourceNotFoundException:
             return {}
+
+    def role_credentials(self, function: DeployedFunction) -> dict[str, str]:
+        """The execution role's credentials, obtained as Lambda obtains them (trust policy applies)."""
+        if function.function_arn not in self._role_credentials:
+            account = function.function_arn.split(":")[4]
+            sts = self._as_service(LAMBDA_SERVICE_KEY, "sts", function.function_arn, account)
+            try:
+                credentials = sts.assume_role(RoleArn=function.role_arn, RoleSessionName=function.name)[
+                    "Credentials"
+                ]
+            except sts.exceptions.ClientError as error:
+                raise RunnerError(
+                    f"Lambda cannot assume the execution role {function.role_arn}: {error}; its trust policy "
+                    "must allow lambda.amazonaws.com for this account"
+                ) from error
+            self._role_credentials[function.function_arn] = {
+                "aws_access_key_id": credentials["AccessKeyId"],
+                "aws_secret_access_key": credentials["SecretAccessKey"],
+                "aws_session_token": credentials["SessionToken"],
+            }
+        return self._role_credentials[function.function_arn]
+
+    def as_function_role(self, function: DeployedFunction, service: str) -> Any:
+        """A client with the function's execution-role credentials (how Lambda sends logs and failures)."""
+        return self._client(service, self.role_credentials(function))
 
     def _fetch_package(self, prefix: str, name: str, code_sha256: str, target: Path) -> Path:
         key = f"{prefix}/{name}/{base64_to_hex(code_sha256)}.zip"
@@ -324,8 +465,9 @@ class LocalLambdaService:
         return target
 
     def execution_environment(self, function: DeployedFunction) -> ExecutionEnvironment:
-        """A warm execution environment for this function and code, created on first use."""
-        cache_key = f"{function.name}:{function.code_sha256}:{[layer.arn for layer in function.layers]}"
+        """A warm execution environment for this function version and code, created on first use."""
+        layer_arns = [layer.arn for layer in function.layers]
+        cache_key = f"{function.name}:{function.version}:{function.code_sha256}:{layer_arns}"
         if cache_key not in self._environments:
             root = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lambda-")))
             packages = root / "packages"
@@ -344,44 +486,92 @@ class LocalLambdaService:
     def invoke_async(self, function: DeployedFunction, event: dict) -> Invocation:
         """One asynchronous invocation: attempts, retries, then the on-failure destination."""
         invocation = Invocation(request_id=str(uuid.uuid4()))
+        if function.reserved_concurrency == 0:
+            # No concurrency at all: every attempt is throttled until the event ages out.
+            self.publish_metrics(function, Throttles=1)
+            invocation.destination_record = self._failure_record(
+                function, event, invocation, condition="EventAgeExceeded"
+            )
+            invocation.destination = function.failure_destination
+            self._deliver_failure(function, invocation)
+            return invocation
         environment = self.execution_environment(function)
         for attempt in range(1 + function.max_retry_attempts):
+            started = time.monotonic()
             reply = environment.invoke(event, invocation.request_id)
+            duration_ms = (time.monotonic() - started) * 1000
             invocation.attempts.append(reply)
+            self.publish_metrics(
+                function,
+                Invocations=1,
+                Errors=0 if reply["ok"] else 1,
+                Duration=duration_ms,
+                ConcurrentExecutions=1,
+            )
             if reply["ok"]:
                 return invocation
             log(f"attempt {attempt + 1} failed: {reply['errorType']}: {reply['errorMessage']}")
         invocation.destination_record = self._failure_record(function, event, invocation)
         invocation.destination = function.failure_destination
-        self._deliver_failure(invocation)
+        self._deliver_failure(function, invocation)
         return invocation
 
-    def _failure_record(self, function: DeployedFunction, event: dict, invocation: Invocation) -> dict:
-        last = invocation.attempts[-1]
-        return {
+    def publish_metrics(self, function: DeployedFunction, **values: float) -> None:
+        """What Lambda publishes to AWS/Lambda, by function, by alias and by executed version."""
+        dimension_sets = [[{"Name": "FunctionName", "Value": function.name}]]
+        if function.resource:
+            by_resource = [*dimension_sets[0], {"Name": "Resource", "Value": function.resource}]
+            dimension_sets += [
+                by_resource,
+                [*by_resource, {"Name": "ExecutedVersion", "Value": function.version}],
+            ]
+        units = {"Duration": "Milliseconds", "ConcurrentExecutions": "Count"}
+        data = [
+            {
+                "MetricName": name,
+                "Dimensions": dimensions,
+                "Value": float(value),
+                "Unit": units.get(name, "Count"),
+            }
+            for name, value in values.items()
+            for dimensions in dimension_sets
+        ]
+        self.cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=data)
+
+    def _failure_record(
+        self,
+        function: DeployedFunction,
+        event: dict,
+        invocation: Invocation,
+        condition: str = "RetriesExhausted",
+    ) -> dict:
+        last = invocation.attempts[-1] if invocation.attempts else None
+        record = {
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "requestContext": {
                 "requestId": invocation.request_id,
                 "functionArn": function.invoke_arn,
-                "condition": "RetriesExhausted",
+                "condition": condition,
                 "approximateInvokeCount": len(invocation.attempts),
             },
             "requestPayload": event,
-            "responseContext": {
+        }
+        if last is not None:
+            record["responseContext"] = {
                 "statusCode": 200,
-                "executedVersion": "$LATEST",
+                "executedVersion": function.version,
                 "functionError": "Unhandled",
-            },
-            "responsePayload": {
+            }
+            record["responsePayload"] = {
                 "errorMessage": last["errorMessage"],
                 "errorType": last["errorType"],
                 "requestId": invocation.request_id,
                 "stackTrace": last.get("stackTrace", []),
-            },
-        }
+            }
+        return record
 
-    def _deliver_failure(self, invocation: Invocation) -> None:
+    def _deliver_failure(self, function: DeployedFunction, invocation: Invocation) -> None:
         destination = invocation.destination
         body = json.dumps(invocation.destination_record)
         if not destination:
@@ -390,9 +580,17 @@ class LocalLambdaService:
         if not destination.startswith("arn:aws:sqs:"):
             log(f"on-failure destination {destination} is not SQS; the runner would send:\n{body}")
             return
+        # Lambda sends to the destination's ARN with the execution role's permissions (the URL is
+        # the service's own lookup, not a call the role makes).
         queue_name = destination.rsplit(":", 1)[1]
-        queue_url = self.sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
-        self.sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        queue_url = self._client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]
+        sqs = self.as_function_role(function, "sqs")
+        try:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        except sqs.exceptions.ClientError as error:
+            self.publish_metrics(function, DestinationDeliveryFailures=1)
+            log(f"could not deliver the failed event to {destination}: {error}")
+            return
         log(f"sent the invocation record to the on-failure destination {destination}")
 
     def forward_logs(self, function: DeployedFunction, stream: str, lines: list[str]) -> None:
@@ -402,22 +600,15 @@ class LocalLambdaService:
             handle.writelines(line + "\n" for line in lines)
         if not lines:
             return
-        with contextlib.suppress(self.logs.exceptions.ResourceAlreadyExistsException):
-            self.logs.create_log_stream(logGroupName=function.log_group, logStreamName=stream)
+        logs = self.as_function_role(function, "logs")
+        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_stream(logGroupName=function.log_group, logStreamName=stream)
         now = int(time.time() * 1000)
-        self.logs.put_log_events(
+        logs.put_log_events(
             logGroupName=function.log_group,
             logStreamName=stream,
             logEvents=[{"timestamp": now, "message": line} for line in lines],
         )
-
-
-def _session_credentials() -> dict[str, str]:
-    # The stand-in accepts any credentials; these never reach AWS.
-    return {
-        "aws_access_key_id": STANDIN_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": STANDIN_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }
 
 
 class ExecutionEnvironment:
@@ -437,7 +628,7 @@ class ExecutionEnvironment:
         self.task = root / "var" / "task"
         self.opt = root / "opt"
         self.runtime = root / "var" / "runtime"
-        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{function.version}]{uuid.uuid4().hex}"
         self._unpack(function_zip, layer_zips)
         self._lines: list[str] = []
         self._lock = threading.Lock()
@@ -491,7 +682,12 @@ class ExecutionEnvironment:
             raise RunnerError(f"{invoker} is missing: run scripts/artifacts/build_java.py")
         classpath = os.pathsep.join([str(invoker), str(self.task), str(self.opt / "java" / "lib" / "*")])
         java = build_java.find_jdk() / "bin" / "java"
-        command = [str(java), "-XX:+UseSerialGC", "-cp", classpath, build_java.INVOKER_MAIN]
+        tls = ensure_tls_files()
+        trust = [
+            f"-Djavax.net.ssl.trustStore={tls.java_truststore}",
+            f"-Djavax.net.ssl.trustStorePassword={JAVA_TRUSTSTORE_PASSWORD}",
+        ]
+        command = [str(java), "-XX:+UseSerialGC", *trust, "-cp", classpath, build_java.INVOKER_MAIN]
         command += ["--handler", self.function.handler]
         return command + (["--snapstart"] if self.function.snapstart else [])
 
@@ -508,6 +704,7 @@ class ExecutionEnvironment:
 
     def _environment(self) -> dict[str, str]:
         function = self.function
+        credentials = self.service.role_credentials(function)
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "LANG": "en_US.UTF-8",
@@ -518,7 +715,7 @@ class ExecutionEnvironment:
             "AWS_DEFAULT_REGION": self.service.region,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_VERSION": function.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
@@ -526,11 +723,18 @@ class ExecutionEnvironment:
             "LAMBDA_TASK_ROOT": str(self.task),
             "LAMBDA_RUNTIME_DIR": str(self.runtime),
             "_HANDLER": function.handler,
-            **STANDIN_CREDENTIALS,
-            # The network: Lambda reaches AWS; this environment reaches the stand-in instead.
+            # The execution role's credentials, as Lambda hands them to the runtime.
+            "AWS_ACCESS_KEY_ID": credentials["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
+            "AWS_SESSION_TOKEN": credentials["aws_session_token"],
+            # The network: Lambda reaches AWS; this environment reaches the stand-in instead, over
+            # TLS with the stand-in's CA.
             "AWS_ENDPOINT_URL": self.service.endpoint,
         }
+        if self.service.verify:
+            env["AWS_CA_BUNDLE"] = self.service.verify
         if function.log_level:
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = function.log_level
         return env
 
@@ -609,18 +813,19 @@ def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str
     targets = service.notification_targets(bucket)
     if not targets:
         raise RunnerError(f"bucket {bucket} has no Lambda notification configured")
-    functions: dict[str, DeployedFunction] = {}
     for key in keys:
         matching = [target for target in targets if target.matches(key, "ObjectCreated:Put")]
         if not matching:
             log(f"{key!r} matches no notification filter of {bucket}; S3 sends no event")
         for target in matching:
-            if target.function_arn not in functions:
-                functions[target.function_arn] = service.deployed_function(target.function_arn)
-            function = functions[target.function_arn]
+            service.check_invoke_permission(bucket, target.function_arn)
+            # Resolved per event: an alias with weighted routing picks a version each time.
+            function = service.deployed_function(target.function_arn)
             event = service.s3_event(bucket, key, target)
             invocation = service.invoke_async(function, event)
-            results.append({"key": key, "function": function.name, "invocation": invocation})
+            results.append(
+                {"key": key, "function": function.name, "version": function.version, "invocation": invocation}
+            )
     return results
 
 

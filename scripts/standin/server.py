@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""Run the local AWS stand-in: moto in server mode on 127.0.0.1, on a free port.
+"""Run the local AWS stand-in (standin/app.py: moto, with TLS, CBOR, policy evaluation and alarm
+evaluation added) on free loopback ports.
 
 The server's lifetime is tied to whoever starts it: it stops when the `with` block (or this
 command) ends, on Ctrl-C, and even when the parent is killed outright (the kernel sends it
 SIGTERM through PR_SET_PDEATHSIG), so no stray process outlives a demo or a test run.
 
+It serves HTTPS (the endpoint every tool uses; clients trust the local CA through
+``AWS_CA_BUNDLE``, see ``Standin.env``) and, on a second port, plain HTTP: only tests that show a
+request without TLS is denied, and tests of code that is not the deployed environment (the Java
+suite, handler tests), use that one.
+
 Usage:
     scripts/standin/server.py                 # run in the foreground until Ctrl-C, print the endpoint
-    scripts/standin/server.py --port 5000     # on a fixed port
+    scripts/standin/server.py --port 5000     # on a fixed HTTPS port
 
 From Python:
-    with running_standin() as endpoint:   # "http://127.0.0.1:<port>"
+    with running_standin() as standin:   # standin.endpoint == "https://127.0.0.1:<port>"
         ...
 """
 
@@ -28,11 +34,18 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
+
+from standin.tls import ensure_tls_files
 
 ROOT = Path(__file__).resolve().parents[2]
-MOTO_SERVER = ROOT / ".venv" / "bin" / "moto_server"
-# Credentials the stand-in accepts; not secrets, and never valid against AWS.
+APP = Path(__file__).resolve().parent / "app.py"
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+# Credentials of the local account's deployer (its administrator): not secrets, never valid on AWS.
 STANDIN_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
@@ -41,6 +54,32 @@ STANDIN_ENV = {
     "AWS_REGION": "us-east-1",
 }
 _PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Standin:
+    """A running stand-in: its HTTPS endpoint, its plain-HTTP one, and the CA bundle clients trust."""
+
+    endpoint: str
+    insecure_endpoint: str
+    ca_bundle: Path
+
+    def env(self) -> dict[str, str]:
+        """What a process needs to use the stand-in as the local account's deployer."""
+        return {**STANDIN_ENV, "AWS_ENDPOINT_URL": self.endpoint, "AWS_CA_BUNDLE": str(self.ca_bundle)}
+
+    def client(self, service: str, region: str = "us-east-1", **kwargs: Any) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region,
+            verify=str(self.ca_bundle),
+            aws_access_key_id=STANDIN_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=STANDIN_ENV["AWS_SECRET_ACCESS_KEY"],
+            **kwargs,
+        )
 
 
 class StandinError(Exception):
@@ -63,33 +102,35 @@ def _wait_until_ready(endpoint: str, process: subprocess.Popen, timeout_s: float
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StandinError(f"moto server exited with code {process.returncode} before it was ready")
+            raise StandinError(f"the stand-in exited with code {process.returncode} before it was ready")
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2):  # noqa: S310 (loopback)
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
-    raise StandinError(f"moto server at {endpoint} did not answer within {timeout_s:.0f} s")
+    raise StandinError(f"the stand-in at {endpoint} did not answer within {timeout_s:.0f} s")
 
 
 @contextlib.contextmanager
-def running_standin(port: int | None = None, log_path: Path | None = None) -> Iterator[str]:
-    """Start moto server, yield its endpoint URL, and stop it when the block ends."""
-    if not MOTO_SERVER.exists():
-        raise StandinError(f"{MOTO_SERVER} is missing: run `make setup` first")
+def running_standin(port: int | None = None, log_path: Path | None = None) -> Iterator[Standin]:
+    """Start the stand-in, yield its endpoints, and stop it when the block ends."""
+    if not VENV_PYTHON.exists():
+        raise StandinError(f"{VENV_PYTHON} is missing: run `make setup` first")
+    tls = ensure_tls_files()
     port = port or free_port()
-    endpoint = f"http://127.0.0.1:{port}"
+    insecure_port = free_port()
+    standin = Standin(f"https://127.0.0.1:{port}", f"http://127.0.0.1:{insecure_port}", tls.bundle)
     log = log_path.open("ab") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
-        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+        [str(VENV_PYTHON), str(APP), "--port", str(port), "--insecure-port", str(insecure_port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         preexec_fn=_die_with_parent,
         env={**os.environ, **STANDIN_ENV},
     )
     try:
-        _wait_until_ready(endpoint, process, timeout_s=60)
-        yield endpoint
+        _wait_until_ready(standin.insecure_endpoint, process, timeout_s=60)
+        yield standin
     finally:
         process.terminate()
         try:
@@ -108,9 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
     args = parser.parse_args(argv)
     try:
-        with running_standin(args.port) as endpoint:
-            print(f"moto server listening on {endpoint}; Ctrl-C stops it", flush=True)
-            print(f"  export LOCAL_AWS_ENDPOINT={endpoint} AWS_ENDPOINT_URL={endpoint}", flush=True)
+        with running_standin(args.port) as standin:
+            print(f"stand-in listening on {standin.endpoint}; Ctrl-C stops it", flush=True)
+            print(
+                f"  export LOCAL_AWS_ENDPOINT={standin.endpoint} AWS_ENDPOINT_URL={standin.endpoint} "
+                f"AWS_CA_BUNDLE={standin.ca_bundle}",
+                flush=True,
+            )
             with contextlib.suppress(KeyboardInterrupt):
                 signal.pause()
     except StandinError as error:

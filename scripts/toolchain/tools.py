@@ -294,6 +294,42 @@ def ensure_lambda_python(pinned: LambdaPython) -> None:
     link(install, lambda_python_link(pinned.python_version))
 
 
+NODE_PACKAGES = {
+    # name under .tools/ -> the folder under tools/ holding package.json and package-lock.json
+    "iam-simulate": ROOT / "tools" / "iam-simulate",
+}
+
+
+def node_packages_link(name: str) -> Path:
+    """Where setup links an installed Node package set (its node_modules is inside)."""
+    return LOCAL_DIR / name
+
+
+def ensure_node_packages(name: str, source: Path) -> None:
+    """`npm ci` a pinned package-lock.json once per lock content into the cache, link it."""
+    started = time.monotonic()
+    lock_file = source / "package-lock.json"
+    key = hashlib.sha256((source / "package.json").read_bytes() + lock_file.read_bytes()).hexdigest()[:16]
+    home = cache_root() / "node" / f"{name}-{key}"
+    done_marker = home / ".installed"
+    if done_marker.exists():
+        log(f"{name} (npm): reusing {home}")
+    else:
+        if shutil.which("npm") is None:
+            raise SetupError(f"npm is not on PATH; install Node.js 20 or newer for {name}")
+        log(f"{name} (npm): installing {lock_file.relative_to(ROOT)} into {home}")
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        for file in ("package.json", "package-lock.json"):
+            shutil.copyfile(source / file, home / file)
+        # --ignore-scripts: no install script of any dependency runs; the lock pins every integrity hash.
+        run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home,
+            stdout=subprocess.DEVNULL)  # fmt: skip
+        done_marker.write_text(str(lock_file) + "\n")
+        log(f"{name} (npm): installed in {time.monotonic() - started:.0f} s")
+    link(home, node_packages_link(name))
+
+
 def provider_platform() -> str:
     machine = os.uname().machine
     arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
@@ -418,6 +454,8 @@ def setup(args: argparse.Namespace) -> None:
             for tool in go_tools(pins):
                 ensure_go_tool(tool)
             ensure_lambda_python(lambda_python(pins))
+            for name, source in NODE_PACKAGES.items():
+                ensure_node_packages(name, source)
         if "provider" in args.only:
             ensure_provider(aws_provider(pins))
     log(f"setup finished in {time.monotonic() - started:.1f} s")

@@ -20,10 +20,10 @@ def local_stack() -> Iterator[LocalStack]:
     original_endpoint = endpoint_file.read_text() if endpoint_file.exists() else None
     build_and_record()
     try:
-        with running_standin(log_path=ROOT / "build" / "standin-e2e.log") as endpoint:
+        with running_standin(log_path=ROOT / "build" / "standin-e2e.log") as standin:
             # Where `make apply ENV=local` and the promotion check find the running stand-in.
-            endpoint_file.write_text(endpoint + "\n")
-            yield LocalStack(endpoint, stack.standin_env_vars(endpoint))
+            endpoint_file.write_text(standin.endpoint + "\n")
+            yield LocalStack(standin, stack.standin_env_vars(standin.endpoint))
     finally:
         if original_record is not None:
             builds.record_path(ENV).write_text(original_record)

@@ -6,13 +6,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from artifacts import build_packages  # noqa: E402
 from release import builds, stack  # noqa: E402
+from standin.server import Standin  # noqa: E402
 
 ENV = "local"
 REGION = "us-east-1"
@@ -22,18 +21,16 @@ REGION = "us-east-1"
 class LocalStack:
     """Handles on the deployed local environment."""
 
-    endpoint: str
+    standin: Standin
     env_vars: dict[str, str]
     outputs: dict[str, dict] = field(default_factory=dict)
 
-    def client(self, service: str):
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=self.env_vars["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=self.env_vars["AWS_SECRET_ACCESS_KEY"],
-        )
+    @property
+    def endpoint(self) -> str:
+        return self.standin.endpoint
+
+    def client(self, service: str, region: str = REGION):
+        return self.standin.client(service, region=region)
 
     def run_all(self, *command: str) -> list[stack.UnitTiming]:
         env_vars = {**self.env_vars, "TG_BACKEND_BOOTSTRAP": "true"}

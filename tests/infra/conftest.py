@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import pytest
 from toolchain_helpers import CLI_CONFIG, ROOT, TOOLS_BIN, toolchain_env
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from standin.server import STANDIN_ENV, running_standin
+from standin.server import Standin
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,13 +20,11 @@ def _toolchain_present() -> None:
 
 
 @pytest.fixture(scope="session")
-def standin_endpoint() -> Iterator[str]:
-    """A moto server for the whole session (the local environment's stand-in)."""
-    with running_standin() as endpoint:
-        yield endpoint
+def standin_endpoint(standin: Standin) -> str:
+    return standin.endpoint
 
 
 @pytest.fixture(scope="session")
-def standin_env(standin_endpoint: str) -> dict[str, str]:
+def standin_env(standin: Standin) -> dict[str, str]:
     """Toolchain environment pointed at the stand-in, as `make demo` sets it."""
-    return toolchain_env(LOCAL_AWS_ENDPOINT=standin_endpoint, **STANDIN_ENV)
+    return toolchain_env(LOCAL_AWS_ENDPOINT=standin.endpoint, **standin.env())

@@ -8,7 +8,6 @@ import json
 import textwrap
 from pathlib import Path
 
-import boto3
 import pytest
 from toolchain_helpers import ROOT, run_tool, toolchain_env
 
@@ -162,15 +161,9 @@ def test_a_bad_combination_of_values_fails_plan_with_the_modules_message(
 
 @pytest.mark.slow
 def test_vpc_subnets_in_one_availability_zone_fail_plan_with_the_modules_message(
-    tmp_path, standin_endpoint, standin_env
+    tmp_path, standin, standin_endpoint, standin_env
 ):
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=standin_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106  # pragma: allowlist secret (the stand-in's)
-    )
+    ec2 = standin.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{index}.0/24", AvailabilityZone="us-east-1a")["Subnet"]

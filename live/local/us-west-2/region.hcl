@@ -1,0 +1,4 @@
+# Region of every unit below this folder.
+locals {
+  aws_region = "us-west-2"
+}

@@ -1,0 +1,105 @@
+"""What a region really runs, read from the AWS API (not from Terraform state).
+
+The state says what it was told; Lambda says what it serves. ``running_build`` follows the path an
+event takes: the bucket notification's target (the function's ``live`` alias), the version the
+alias points at, that version's ``CodeSha256`` and its layer versions' ``CodeSha256``. A function
+whose code was changed out of band (the console, another pipeline) shows here, and in nothing the
+state holds.
+
+The function's name comes from the function unit's outputs (the only thing state is asked);
+credentials are the caller's (CI: the environment's read-only plan role; locally: the stand-in).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from release.stack import env_vars_for, unit_outputs
+
+
+def hex_to_base64(hex_digest: str) -> str:
+    """A SHA-256 as the build records it (hex) -> as Lambda reports it (CodeSha256, base64)."""
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def aws_client(env: str, region: str, service: str, env_vars: dict[str, str] | None = None) -> Any:
+    """A client for one region of an environment: the stand-in for the local one, AWS otherwise."""
+    import boto3
+
+    env_vars = env_vars if env_vars is not None else env_vars_for(env)
+    if not env_vars:
+        return boto3.client(service, region_name=region)
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=env_vars["AWS_ENDPOINT_URL"],
+        verify=env_vars.get("AWS_CA_BUNDLE"),
+        aws_access_key_id=env_vars["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env_vars["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env_vars.get("AWS_SESSION_TOKEN"),
+    )
+
+
+@dataclass(frozen=True)
+class RegionBuild:
+    """The build one region serves events with."""
+
+    region: str
+    function_name: str
+    alias: str
+    version: str | None  # None: nothing deployed yet
+    function_code_sha256: str | None  # base64, as Lambda reports it
+    layer_code_sha256: tuple[str, ...]  # base64, in the function's layer order
+    weights: dict[str, float]  # canary versions on the alias, if a rollout is under way
+
+    def runs(self, record: dict) -> bool:
+        """Whether this is exactly the record's function and layer, with no canary on the alias."""
+        return (
+            self.function_code_sha256 == hex_to_base64(record["function"]["sha256"])
+            and self.layer_code_sha256 == (hex_to_base64(record["layer"]["sha256"]),)
+            and not self.weights
+        )
+
+    def differences(self, record: dict) -> list[str]:
+        """One phrase per way this differs from the record: expected and found values."""
+        found = []
+        expected_function = hex_to_base64(record["function"]["sha256"])
+        if self.function_code_sha256 != expected_function:
+            found.append(
+                f"function CodeSha256 expected {expected_function}, found {self.function_code_sha256} "
+                f"(version {self.version} of {self.function_name})"
+            )
+        expected_layer = (hex_to_base64(record["layer"]["sha256"]),)
+        if self.layer_code_sha256 != expected_layer:
+            found.append(
+                f"layer CodeSha256 expected {list(expected_layer)}, found {list(self.layer_code_sha256)}"
+            )
+        if self.weights:
+            found.append(f"a canary is under way on the {self.alias} alias: {self.weights}")
+        return found
+
+
+def running_build(env: str, region: str, env_vars: dict[str, str] | None = None) -> RegionBuild:
+    """Read, through the Lambda API, the code and layers of the version the live alias serves."""
+    outputs = unit_outputs(env, region, "function", env_vars)
+    name, alias_name = outputs["function_name"], outputs.get("alias_name", "live")
+    awslambda = aws_client(env, region, "lambda", env_vars)
+    try:
+        alias = awslambda.get_alias(FunctionName=name, Name=alias_name)
+    except awslambda.exceptions.ResourceNotFoundException:
+        return RegionBuild(region, name, alias_name, None, None, (), {})
+    version = alias["FunctionVersion"]
+    config = awslambda.get_function_configuration(FunctionName=name, Qualifier=version)
+    layers = []
+    for layer in config.get("Layers", []):
+        # GetLayerVersionByArn would do in one call; the stand-in (moto 5.2) lacks it.
+        *_, layer_name, layer_version = layer["Arn"].split(":")
+        layers.append(
+            awslambda.get_layer_version(LayerName=layer_name, VersionNumber=int(layer_version))["Content"][
+                "CodeSha256"
+            ]
+        )
+    weights = alias.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
+    return RegionBuild(region, name, alias_name, version, config["CodeSha256"], tuple(layers), weights)

@@ -1,0 +1,204 @@
+"""Where moto 5.2.5 answers differently from AWS for this stack, the stand-in answers as AWS does.
+
+Each patch names the gap it closes; tests/standin/test_patches.py shows moto's own answer next to the
+patched one, so a moto upgrade that fixes (or changes) a gap is noticed. Applied once, in the
+stand-in's server process, before the first request (``apply_all``).
+
+- Lambda ``LoggingConfig`` (log format, levels, log group) is stored and returned; moto drops it,
+  so every plan would show it as a change.
+- Lambda ``SnapStart`` is stored and returned (``OptimizationStatus`` On for published versions);
+  moto always reports it off.
+- A new CloudWatch alarm starts in ``INSUFFICIENT_DATA``, as in AWS; moto starts it in ``OK``, which
+  would make an alarm that never saw data look healthy.
+- Tags sent with ``CreateBucket`` are kept; moto drops them (the provider would tag again on the
+  next apply).
+- ``Invoke`` with ``InvocationType=DryRun`` only checks permission, as in AWS (moto would try to
+  run the function in Docker).
+- Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
+  them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
+  CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+from typing import Any
+from urllib.parse import unquote
+
+import xmltodict
+
+DEFAULT_LOG_FORMAT = "Text"
+
+
+def _logging_config(function: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    requested = spec.get("LoggingConfig") or {}
+    config = {
+        "LogFormat": requested.get("LogFormat", DEFAULT_LOG_FORMAT),
+        "LogGroup": requested.get("LogGroup") or f"/aws/lambda/{function.function_name}",
+    }
+    if config["LogFormat"] == "JSON":
+        # AWS fills the levels in for JSON logs when they are not given.
+        config["ApplicationLogLevel"] = requested.get("ApplicationLogLevel", "INFO")
+        config["SystemLogLevel"] = requested.get("SystemLogLevel", "INFO")
+    return config
+
+
+def patch_lambda_configuration() -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    @functools.wraps(original_init)
+    def init(self: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1) -> None:
+        original_init(self, account_id, spec, region, version)
+        self.standin_logging_config = _logging_config(self, spec)
+        self.standin_snap_start = (spec.get("SnapStart") or {}).get("ApplyOn", "None")
+
+    @functools.wraps(original_get)
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original_get(self, on_create)
+        config["LoggingConfig"] = dict(self.standin_logging_config)
+        apply_on = self.standin_snap_start
+        published = str(self.version) != "$LATEST"
+        config["SnapStart"] = {
+            "ApplyOn": apply_on,
+            "OptimizationStatus": "On" if apply_on == "PublishedVersions" and published else "Off",
+        }
+        return config
+
+    @functools.wraps(original_update)
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "LoggingConfig" in config_updates:
+            merged = {**self.standin_logging_config, **config_updates["LoggingConfig"]}
+            self.standin_logging_config = _logging_config(self, {"LoggingConfig": merged})
+        if "SnapStart" in config_updates:
+            self.standin_snap_start = (config_updates["SnapStart"] or {}).get("ApplyOn", "None")
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = init
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+
+def patch_alarm_initial_state() -> None:
+    from moto.cloudwatch.models import Alarm
+
+    original_init = Alarm.__init__
+
+    @functools.wraps(original_init)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.state_value = "INSUFFICIENT_DATA"
+        self.state_reason = "Unchecked: Initial alarm creation"
+
+    Alarm.__init__ = init
+
+
+def _create_bucket_tags(body: bytes) -> dict[str, str]:
+    if not body:
+        return {}
+    configuration = xmltodict.parse(body).get("CreateBucketConfiguration") or {}
+    tags = (configuration.get("Tags") or {}).get("Tag") or []
+    tags = [tags] if isinstance(tags, dict) else tags
+    return {tag["Key"]: tag.get("Value") or "" for tag in tags}
+
+
+def patch_create_bucket_tags() -> None:
+    from moto.s3.responses import S3Response
+
+    original = S3Response._bucket_response_put
+
+    @functools.wraps(original)
+    def bucket_response_put(self: Any, request: Any, bucket_name: str, querystring: dict) -> Any:
+        response = original(self, request, bucket_name, querystring)
+        if not querystring and request.method == "PUT":
+            tags = _create_bucket_tags(self.body)
+            if tags:
+                self.backend.put_bucket_tagging(bucket_name, tags)
+        return response
+
+    S3Response._bucket_response_put = bucket_response_put
+
+
+def patch_lambda_dry_run() -> None:
+    """``Invoke`` with ``InvocationType=DryRun`` only checks permission, as in AWS; moto would try to
+    run the function (which needs Docker). The S3 stand-in uses it to check the invoke permission."""
+    from moto.awslambda.responses import LambdaResponse
+
+    original = LambdaResponse.invoke
+
+    @functools.wraps(original)
+    def invoke(self: Any) -> Any:
+        if self.headers.get("X-Amz-Invocation-Type") == "DryRun":
+            function_name = unquote(self.path.rsplit("/", 2)[-2])
+            self.backend.get_function(function_name, self._get_param("qualifier"))  # 404 if missing
+            return 204, {"status": 204}, ""
+        return original(self)
+
+    LambdaResponse.invoke = invoke
+
+
+def emf_metric_data(message: str) -> list[tuple[str, dict[str, Any]]]:
+    """(namespace, MetricDatum) for each metric an embedded-metric-format log line declares."""
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    directives = (document.get("_aws") or {}).get("CloudWatchMetrics") or []
+    timestamp_ms = (document.get("_aws") or {}).get("Timestamp")
+    timestamp = (
+        datetime.datetime.fromtimestamp(timestamp_ms / 1000, datetime.UTC)
+        if isinstance(timestamp_ms, int | float)
+        else None
+    )
+    data = []
+    for directive in directives:
+        for dimension_set in directive.get("Dimensions") or [[]]:
+            if any(name not in document for name in dimension_set):
+                continue  # the specification drops a directive whose dimension value is missing
+            dimensions = [{"Name": name, "Value": str(document[name])} for name in dimension_set]
+            for metric in directive.get("Metrics", []):
+                value = document.get(metric["Name"])
+                values = value if isinstance(value, list) else [value]
+                numbers = [float(item) for item in values if isinstance(item, int | float)]
+                if not numbers:
+                    continue
+                datum = {"MetricName": metric["Name"], "Dimensions": dimensions, "Values": numbers}
+                if metric.get("Unit"):
+                    datum["Unit"] = metric["Unit"]
+                if timestamp:
+                    datum["Timestamp"] = timestamp
+                data.append((directive["Namespace"], datum))
+    return data
+
+
+def patch_emf_extraction() -> None:
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.logs.models import LogsBackend
+
+    original = LogsBackend.put_log_events
+
+    @functools.wraps(original)
+    def put_log_events(self: Any, log_group_name: str, log_stream_name: str, log_events: list) -> Any:
+        result = original(self, log_group_name, log_stream_name, log_events)
+        cloudwatch = cloudwatch_backends[self.account_id][self.region_name]
+        for event in log_events:
+            for namespace, datum in emf_metric_data(event.get("message", "")):
+                cloudwatch.put_metric_data(namespace, [datum])
+        return result
+
+    LogsBackend.put_log_events = put_log_events
+
+
+def apply_all() -> None:
+    patch_lambda_configuration()
+    patch_alarm_initial_state()
+    patch_create_bucket_tags()
+    patch_lambda_dry_run()
+    patch_emf_extraction()

@@ -1,0 +1,377 @@
+"""The running stand-in answers as AWS does where moto 5.2.5 does not: policies with conditions, IAM
+for every identity but the deployer, CloudWatch over RPCv2 CBOR with alarms that evaluate and notify,
+and the Lambda configuration moto drops. Each gap is shown next to the patched behaviour."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from standin.alarms import wait_for_state
+
+ACCOUNT = "123456789012"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def error_code(call) -> str:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"]
+
+
+def tls_only_policy(bucket: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "DenyOtherServerSideEncryption",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {
+                    "Null": {"s3:x-amz-server-side-encryption": "false"},
+                    "StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"},
+                },
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def guarded_bucket(standin):
+    s3 = standin.client("s3")
+    bucket = unique("guarded")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_policy(bucket)))
+    return bucket
+
+
+def plain_http_client(standin, service: str, **credentials):
+    credentials = credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    return boto3.client(
+        service, endpoint_url=standin.insecure_endpoint, region_name="us-east-1", **credentials
+    )
+
+
+def test_moto_alone_treats_a_conditional_deny_as_unconditional():
+    """The gap: moto's evaluator denies a TLS request under a TLS-only policy (it ignores Bool)."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    policy = IAMPolicy(json.dumps(tls_only_policy("any-bucket")))
+
+    assert (
+        policy.is_action_permitted("s3:GetObject", "arn:aws:s3:::any-bucket/key") == PermissionResult.DENIED
+    )
+
+
+def test_the_tls_only_deny_denies_plain_http_and_allows_tls(standin, guarded_bucket):
+    s3 = standin.client("s3")
+    s3.put_object(Bucket=guarded_bucket, Key="k", Body=b"over TLS")
+
+    assert s3.get_object(Bucket=guarded_bucket, Key="k")["Body"].read() == b"over TLS"
+    plain = plain_http_client(standin, "s3")
+    assert error_code(lambda: plain.get_object(Bucket=guarded_bucket, Key="k")) == "AccessDenied"
+    assert error_code(lambda: plain.put_object(Bucket=guarded_bucket, Key="k2", Body=b"x")) == "AccessDenied"
+
+
+def test_an_upload_asking_for_another_encryption_is_denied_and_one_asking_for_none_is_not(
+    standin, guarded_bucket
+):
+    s3 = standin.client("s3")
+
+    denied = error_code(
+        lambda: s3.put_object(Bucket=guarded_bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms")
+    )
+
+    assert denied == "AccessDenied"
+    s3.put_object(Bucket=guarded_bucket, Key="k", Body=b"x")
+    s3.put_object(Bucket=guarded_bucket, Key="k", Body=b"x", ServerSideEncryption="AES256")
+
+
+@pytest.fixture
+def reader_role(standin):
+    """A role that may read one bucket; the deployer may assume it."""
+    iam = standin.client("iam")
+    s3 = standin.client("s3")
+    readable, other = unique("readable"), unique("other")
+    for bucket in (readable, other):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="object", Body=b"content")
+    name = unique("reader")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/standin-deployer"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{readable}/*"},
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{readable}",
+                "Condition": {"StringEquals": {"aws:SecureTransport": "true"}},
+            },
+        ],
+    }
+    iam.put_role_policy(RoleName=name, PolicyName="read", PolicyDocument=json.dumps(policy))
+    credentials = standin.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name="us-east-1",
+    )
+    client = session.client("s3", endpoint_url=standin.endpoint, verify=str(standin.ca_bundle))
+    return {"s3": client, "readable": readable, "other": other, "name": name}
+
+
+def test_an_assumed_role_is_held_to_its_policy(reader_role):
+    s3 = reader_role["s3"]
+
+    assert s3.get_object(Bucket=reader_role["readable"], Key="object")["Body"].read() == b"content"
+    assert error_code(lambda: s3.get_object(Bucket=reader_role["other"], Key="object")) == "AccessDenied"
+    assert (
+        error_code(lambda: s3.put_object(Bucket=reader_role["readable"], Key="new", Body=b"x"))
+        == "AccessDenied"
+    )
+
+
+def test_a_missing_key_is_404_only_for_a_caller_that_may_list_the_bucket(reader_role, standin):
+    s3 = reader_role["s3"]
+
+    assert error_code(lambda: s3.get_object(Bucket=reader_role["readable"], Key="missing")) == "NoSuchKey"
+    iam = standin.client("iam")
+    iam.delete_role_policy(RoleName=reader_role["name"], PolicyName="read")
+    readable = reader_role["readable"]
+    only_get = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{readable}/*"}
+        ],
+    }
+    iam.put_role_policy(RoleName=reader_role["name"], PolicyName="get", PolicyDocument=json.dumps(only_get))
+    assert error_code(lambda: s3.get_object(Bucket=readable, Key="missing")) == "AccessDenied"
+
+
+def test_a_forged_signature_is_refused(reader_role, standin):
+    credentials = reader_role["s3"]._request_signer._credentials
+    forged = boto3.client(
+        "s3",
+        endpoint_url=standin.endpoint,
+        verify=str(standin.ca_bundle),
+        region_name="us-east-1",
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key="not-the-secret",  # noqa: S106  # pragma: allowlist secret
+        aws_session_token=credentials.token,
+    )
+
+    assert error_code(lambda: forged.get_object(Bucket=reader_role["readable"], Key="object")) == (
+        "SignatureDoesNotMatch"
+    )
+
+
+def test_only_the_lambda_service_of_this_account_may_assume_an_execution_role(standin):
+    from standin.authorization import SERVICE_SECRET, SOURCE_ACCOUNT_HEADER, SOURCE_ARN_HEADER
+
+    iam = standin.client("iam")
+    name = unique("execution")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            }
+        ],
+    }
+    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+    def assume_as_lambda(source_account: str) -> dict:
+        sts = boto3.client(
+            "sts",
+            endpoint_url=standin.endpoint,
+            verify=str(standin.ca_bundle),
+            region_name="us-east-1",
+            aws_access_key_id="STANDINSERVICELAMBDA",
+            aws_secret_access_key=SERVICE_SECRET,
+        )
+
+        def add_source(request, **_):
+            request.headers[SOURCE_ARN_HEADER] = f"arn:aws:lambda:us-east-1:{source_account}:function:f"
+            request.headers[SOURCE_ACCOUNT_HEADER] = source_account
+
+        sts.meta.events.register("before-sign", add_source)
+        return sts.assume_role(RoleArn=role_arn, RoleSessionName="fn")
+
+    assert assume_as_lambda(ACCOUNT)["Credentials"]["AccessKeyId"]
+    assert error_code(lambda: assume_as_lambda("999999999999")) == "AccessDenied"
+    # The deployer is not in the trust policy either: an execution role is for Lambda only.
+    assert error_code(lambda: standin.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="xx")) == (
+        "AccessDenied"
+    )
+
+
+def test_a_function_keeps_its_logging_configuration_and_snapstart_setting(standin):
+    """moto alone drops LoggingConfig and always reports SnapStart off; the stand-in keeps both."""
+    s3 = standin.client("s3")
+    bucket = unique("code")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="f.zip", Body=b"PK\x05\x06" + b"\x00" * 18)
+    awslambda = standin.client("lambda")
+    name = unique("fn")
+    trust = {"Version": "2012-10-17", "Statement": []}
+    role = standin.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    awslambda.create_function(
+        FunctionName=name,
+        Runtime="java21",
+        Role=role["Role"]["Arn"],
+        Handler="h::handle",
+        Code={"S3Bucket": bucket, "S3Key": "f.zip"},
+        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN", "LogGroup": "/custom/group"},
+        SnapStart={"ApplyOn": "PublishedVersions"},
+    )
+
+    config = awslambda.get_function_configuration(FunctionName=name)
+    version = awslambda.publish_version(FunctionName=name)["Version"]
+
+    assert config["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": "WARN",
+        "SystemLogLevel": "INFO",
+        "LogGroup": "/custom/group",
+    }
+    assert config["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "Off"}
+    published = awslambda.get_function_configuration(FunctionName=name, Qualifier=version)
+    assert published["SnapStart"]["OptimizationStatus"] == "On"
+    awslambda.update_function_configuration(FunctionName=name, LoggingConfig={"ApplicationLogLevel": "DEBUG"})
+    assert awslambda.get_function_configuration(FunctionName=name)["LoggingConfig"][
+        "ApplicationLogLevel"
+    ] == ("DEBUG")
+
+
+def test_a_bucket_keeps_the_tags_it_was_created_with(standin):
+    """moto alone drops the tags sent with CreateBucket (the provider sends them there)."""
+    s3 = standin.client("s3")
+    bucket = unique("tagged")
+    s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"Tags": [{"Key": "Project", "Value": "fileproc"}]}
+    )
+
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "Project", "Value": "fileproc"}]
+
+
+@pytest.fixture
+def alarm_with_topic(standin):
+    """An alarm on a custom metric whose topic delivers to a queue (the stand-in of an inbox)."""
+    sns, sqs, cloudwatch = standin.client("sns"), standin.client("sqs"), standin.client("cloudwatch")
+    name = unique("alarm")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    alarm_arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}"
+    topic_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic,
+                "Condition": {"ArnLike": {"aws:SourceArn": alarm_arn}},
+            }
+        ],
+    }
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(topic_policy))
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="StandinTest",
+        MetricName=name,
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic],
+        OKActions=[topic],
+    )
+    return {"name": name, "queue_url": queue_url, "metric": name}
+
+
+def test_an_alarm_starts_without_data_then_follows_its_metric_and_notifies_its_topic(
+    standin, alarm_with_topic
+):
+    cloudwatch, sqs = standin.client("cloudwatch"), standin.client("sqs")
+    name = alarm_with_topic["name"]
+    [created] = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    assert created["StateValue"] == "INSUFFICIENT_DATA"  # moto alone says OK
+
+    assert (
+        wait_for_state(cloudwatch, name, "OK", timeout_s=20)["StateValue"] == "OK"
+    )  # no data: not breaching
+    cloudwatch.put_metric_data(Namespace="StandinTest", MetricData=[{"MetricName": name, "Value": 2.0}])
+    alarm = wait_for_state(cloudwatch, name, "ALARM", timeout_s=20)
+
+    assert alarm["StateValue"] == "ALARM", alarm
+    assert "1 of 1 datapoints [2] were GreaterThanThreshold 0" in alarm["StateReason"]
+    notifications = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(n["NewStateValue"] == "ALARM" for n in notifications):
+        messages = sqs.receive_message(QueueUrl=alarm_with_topic["queue_url"], WaitTimeSeconds=1).get(
+            "Messages", []
+        )
+        notifications += [json.loads(message["Body"]) for message in messages]
+    alarm_notification = next(n for n in notifications if n["NewStateValue"] == "ALARM")
+    assert alarm_notification["AlarmName"] == name
+    assert alarm_notification["Trigger"]["MetricName"] == name
+
+
+def test_an_alarm_cannot_notify_a_topic_whose_policy_does_not_name_it(standin, alarm_with_topic):
+    sns, cloudwatch = standin.client("sns"), standin.client("cloudwatch")
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=[alarm_with_topic["name"]])["MetricAlarms"]
+    [topic] = alarm["AlarmActions"]
+    deny_all = {"Version": "2012-10-17", "Statement": []}
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(deny_all))
+
+    cloudwatch.put_metric_data(
+        Namespace="StandinTest", MetricData=[{"MetricName": alarm_with_topic["metric"], "Value": 5.0}]
+    )
+
+    assert (
+        wait_for_state(cloudwatch, alarm_with_topic["name"], "ALARM", timeout_s=20)["StateValue"] == "ALARM"
+    )
+    time.sleep(3)  # an evaluation round or two
+    assert (
+        standin.client("sqs").receive_message(QueueUrl=alarm_with_topic["queue_url"]).get("Messages") is None
+    )
