@@ -27,6 +27,10 @@ ENV ?=
 REGION ?=
 FROM ?=
 TO ?=
+OVERRIDE ?=
+STRATEGY ?=
+BAKE ?=
+KEEP_FINISHED ?=
 
 define require
 $(if $($(1)),,$(error $(1) is required, e.g. `make $@ $(1)=$(2)`))
@@ -121,10 +125,15 @@ fetch-builds: setup ## Make sure build/store holds the packages ENV records (reb
 	$(VENV_PY) scripts/release/builds.py fetch --env $(ENV)
 
 .PHONY: promote
-promote: setup ## Make TO run the build FROM runs (changes only live/TO/build.json; refuses if FROM does not run it)
+promote: setup ## Make TO run the build FROM serves in every region (live evidence; OVERRIDE="reason" to skip a stage)
 	$(call require,FROM,dev)
 	$(call require,TO,staging)
-	$(VENV_PY) scripts/release/builds.py promote --from $(FROM) --to $(TO)
+	$(VENV_PY) scripts/release/promotion.py promote --from $(FROM) --to $(TO) $(if $(OVERRIDE),--override "$(OVERRIDE)")
+
+.PHONY: check-record
+check-record: setup ## Refuse live/ENV/build.json unless its provenance says it ran in the stage before (deploy runs it)
+	$(call require,ENV,staging)
+	$(VENV_PY) scripts/release/promotion.py check --env $(ENV)
 
 # --- Deploy ----------------------------------------------------------------------------------------
 
@@ -137,8 +146,8 @@ apply: fetch-builds ## terragrunt run --all apply for ENV (REGION=... for one re
 	$(VENV_PY) scripts/release/rollout.py apply --env $(ENV) $(if $(REGION),--region $(REGION))
 
 .PHONY: rollout
-rollout: fetch-builds ## Apply ENV one region at a time in its rollout_order, waiting for its alarms to be OK in between
-	$(VENV_PY) scripts/release/rollout.py rollout --env $(ENV)
+rollout: fetch-builds ## Per region in rollout_order: apply, canary to the new version, smoke + gate, roll back on failure (STRATEGY=, BAKE=s, KEEP_FINISHED=1)
+	$(VENV_PY) scripts/release/rollout.py rollout --env $(ENV) $(if $(STRATEGY),--strategy $(STRATEGY)) $(if $(BAKE),--bake $(BAKE)) $(if $(KEEP_FINISHED),--keep-finished)
 
 .PHONY: destroy
 destroy: setup ## terragrunt run --all destroy for ENV; needs CONFIRM=ENV

@@ -46,12 +46,6 @@ TOOL_WORDS = re.compile(
 GLUE_COMMANDS = {"echo", "printf", "jq", "cat", "exit", "if", "then", "else", "fi", "[", "test", "{", "}"}
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-DEPLOY_TARGET = {
-    "dev": "make apply ENV=dev",
-    "staging": "make apply ENV=staging",
-    "prod": "make rollout ENV=prod",
-}
-
 
 def load(path: Path) -> dict[str, Any]:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -277,8 +271,16 @@ def test_each_deploy_job_uses_its_environment_lock_artifacts_and_role(environmen
     (credentials,) = [step for step in steps if step.get("uses", "").startswith("aws-actions/")]
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert steps.index(download) < steps.index(credentials)
+    # Nothing that runs before the credentials step needs them: checking the record and fetching
+    # its packages run without AWS access.
+    (fetch,) = [step for step in steps if step.get("run", "").startswith("make fetch-builds")]
+    assert steps.index(fetch) < steps.index(credentials)
 
-    assert make_runs(job) == [f"make fetch-builds ENV={environment}", DEPLOY_TARGET[environment]]
+    assert make_runs(job) == [
+        f"make check-record ENV={environment}",
+        f"make fetch-builds ENV={environment}",
+        f"make rollout ENV={environment}",
+    ]
 
 
 # --- destroy ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Build records and promotion: the same bytes move from environment to environment, and only a
-build the source environment really runs can be promoted. The check against what is deployed runs
-for real in tests/e2e; here the deployed state is given directly."""
+build the source environment really runs can be promoted. The check against what Lambda serves runs
+for real in tests/e2e/test_05_promotion.py; here what each region serves is given directly."""
 
 from __future__ import annotations
 
@@ -13,12 +13,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from release import builds  # noqa: E402
+from release import builds, promotion  # noqa: E402
+from release.live import RegionBuild, hex_to_base64  # noqa: E402
 
 
-def running_as_recorded(env: str) -> dict[str, dict]:
+def running_as_recorded(env: str, region: str) -> RegionBuild:
+    """What Lambda would report for a region that serves env's record."""
     record = builds.read_record(env)
-    return {"eu-central-1": {"layer": record["layer"]["sha256"], "function": record["function"]["sha256"]}}
+    return RegionBuild(
+        region,
+        f"fileproc-{env}-processor",
+        "live",
+        "7",
+        hex_to_base64(record["function"]["sha256"]),
+        (hex_to_base64(record["layer"]["sha256"]),),
+        {},
+    )
 
 
 def test_every_real_environment_records_a_complete_build():
@@ -30,29 +40,70 @@ def test_every_real_environment_records_a_complete_build():
             assert len(record[package]["sha256"]) == 64
 
 
-def test_promotion_writes_only_the_target_record(tmp_path):
+def test_the_promotion_order_is_data_and_names_real_environments():
+    assert promotion.promotion_order() == ["dev", "staging", "prod"]
+
+
+def test_dev_runs_a_build_of_this_repository_with_its_provenance():
+    promotion.check_record("dev")
+    assert builds.read_record("dev")["provenance"]["kind"] == "build"
+
+
+def test_promotion_writes_only_the_target_record_with_its_provenance(tmp_path):
     target = tmp_path / "build.json"
 
-    promoted = builds.promote("dev", "staging", running_as_recorded, target_record=target)
+    promoted = promotion.promote("dev", "staging", running_as_recorded, target_record=target)
 
-    assert promoted == builds.read_record("dev")
+    assert builds.same_build(promoted, builds.read_record("dev"))
     assert json.loads(target.read_text()) == promoted
+    assert promoted["provenance"]["source_environment"] == "dev"
+    assert promoted["provenance"]["verified"]["eu-central-1"]["function_version"] == "7"
+    promotion.check_record("staging", record=promoted)
 
 
-def test_promotion_refuses_when_a_region_runs_something_else(tmp_path):
-    def one_region_behind(env: str) -> dict[str, dict]:
-        running = running_as_recorded(env)
-        running["eu-west-1"] = {"layer": "1" * 64, "function": running["eu-central-1"]["function"]}
-        return running
+def test_promotion_refuses_in_one_line_naming_region_expected_and_found(tmp_path):
+    def one_region_behind(env: str, region: str) -> RegionBuild:
+        build = running_as_recorded(env, region)
+        return RegionBuild(region, build.function_name, "live", "6", "OLDCODE=", build.layer_code_sha256, {})
 
-    with pytest.raises(builds.BuildError, match="eu-west-1 runs layer 111111111111"):
-        builds.promote("dev", "staging", one_region_behind, target_record=tmp_path / "build.json")
+    with pytest.raises(promotion.PromotionError) as refused:
+        promotion.promote("dev", "staging", one_region_behind, target_record=tmp_path / "build.json")
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "dev/eu-central-1 does not run its record" in message
+    assert "found OLDCODE= (version 6 of fileproc-dev-processor)" in message
     assert not (tmp_path / "build.json").exists()
 
 
-def test_promotion_to_the_same_environment_is_refused(tmp_path):
-    with pytest.raises(builds.BuildError, match="same environment"):
-        builds.promote("dev", "dev", running_as_recorded, target_record=tmp_path / "x.json")
+def test_a_canary_under_way_in_the_source_refuses_the_promotion(tmp_path):
+    def canary(env: str, region: str) -> RegionBuild:
+        build = running_as_recorded(env, region)
+        return RegionBuild(
+            region,
+            build.function_name,
+            "live",
+            "7",
+            build.function_code_sha256,
+            build.layer_code_sha256,
+            {"8": 0.1},
+        )
+
+    with pytest.raises(promotion.PromotionError, match="a canary is under way"):
+        promotion.promote("dev", "staging", canary, target_record=tmp_path / "build.json")
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        ("dev", "dev", "same environment"),
+        ("prod", "staging", "comes before prod"),
+        ("dev", "prod", "skips staging"),
+        ("local", "staging", "not in the promotion order"),
+    ],
+)
+def test_promotion_only_moves_forward_one_stage(source, target, message, tmp_path):
+    with pytest.raises(promotion.PromotionError, match=message):
+        promotion.promote(source, target, running_as_recorded, target_record=tmp_path / "build.json")
 
 
 def test_an_unknown_environment_is_a_clear_error():

@@ -1,6 +1,6 @@
-"""Region rollout: the stated order, stop at the first failure, and the alarm health gate between
-regions. The gate's alarm states are stubbed here (the stand-in cannot hold CloudWatch alarms, see
-live/local/env.hcl); tests/e2e runs a real rollout of the local environment."""
+"""Region rollout, the parts that need no deployment: deployment strategies, the stated region
+order, the plan summary and the CLI's refusals. The rollout itself (canary, smoke, gate, rollback)
+runs for real, with both local regions on the stand-in, in tests/e2e/test_03_rollout.py."""
 
 from __future__ import annotations
 
@@ -13,123 +13,50 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from release import rollout  # noqa: E402
-from release.stack import StackError  # noqa: E402
-
-ALARMS = ["fn-errors", "fn-throttles"]
+from release import canary, rollout  # noqa: E402
+from release.canary import TrafficStep  # noqa: E402
 
 
-class FakeClock:
-    """Time that only moves when the gate sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def scripted_states(*rounds: dict[str, str]):
-    """Alarm states as CloudWatch would report them on successive polls (the last one repeats)."""
-    calls = []
-
-    def alarm_states(region: str, names: list[str]) -> dict[str, str]:
-        calls.append((region, tuple(names)))
-        return rounds[min(len(calls), len(rounds)) - 1]
-
-    alarm_states.calls = calls
-    return alarm_states
+@pytest.mark.parametrize(
+    ("strategy", "steps"),
+    [
+        ("AllAtOnce", [TrafficStep(1.0, 0.0)]),
+        ("Canary10Percent5Minutes", [TrafficStep(0.1, 300.0), TrafficStep(1.0, 0.0)]),
+        ("Canary50Percent1Minute", [TrafficStep(0.5, 60.0), TrafficStep(1.0, 0.0)]),
+        (
+            "Linear25PercentEvery2Minutes",
+            [
+                TrafficStep(0.25, 120.0),
+                TrafficStep(0.5, 120.0),
+                TrafficStep(0.75, 120.0),
+                TrafficStep(1.0, 120.0),
+            ],
+        ),
+    ],
+)
+def test_a_deployment_strategy_is_a_list_of_traffic_steps_ending_at_all(strategy, steps):
+    assert canary.strategy_steps(strategy) == steps
 
 
-def gate(states, timeout_s: float = 300) -> rollout.HealthGate:
-    clock = FakeClock()
-    return rollout.HealthGate(
-        alarm_states=states, timeout_s=timeout_s, poll_s=30, sleep=clock.sleep, clock=clock
-    )
+def test_bake_and_canary_weight_overrides_apply_to_the_steps():
+    assert canary.strategy_steps("Canary10Percent5Minutes", bake_s=3, canary_weight=0.5) == [
+        TrafficStep(0.5, 3),
+        TrafficStep(1.0, 3),
+    ]
 
 
-def test_the_gate_passes_when_every_alarm_is_ok():
-    states = scripted_states(dict.fromkeys(ALARMS, "OK"))
-    gate(states).wait("eu-west-1", ALARMS)
-    assert states.calls == [("eu-west-1", tuple(ALARMS))]
+@pytest.mark.parametrize(
+    "strategy", ["Canary", "Canary0Percent5Minutes", "Blue/Green", "canary10percent5minutes"]
+)
+def test_an_unknown_or_empty_strategy_is_refused_with_the_accepted_forms(strategy):
+    with pytest.raises(ValueError, match=r"AllAtOnce|traffic weights"):
+        canary.strategy_steps(strategy)
 
 
-def test_the_gate_lets_the_new_version_bake_before_reading_alarms():
-    clock = FakeClock()
-    seen_at = []
-    states = scripted_states(dict.fromkeys(ALARMS, "OK"))
-
-    def alarm_states(region: str, names: list[str]) -> dict[str, str]:
-        seen_at.append(clock.now)
-        return states(region, names)
-
-    rollout.HealthGate(alarm_states=alarm_states, bake_s=300, sleep=clock.sleep, clock=clock).wait(
-        "eu-west-1", ALARMS
-    )
-    assert seen_at == [300]
-
-
-def test_the_gate_waits_for_insufficient_data_to_become_ok():
-    states = scripted_states(
-        dict.fromkeys(ALARMS, "INSUFFICIENT_DATA"),
-        {"fn-errors": "OK", "fn-throttles": "INSUFFICIENT_DATA"},
-        dict.fromkeys(ALARMS, "OK"),
-    )
-    gate(states).wait("eu-west-1", ALARMS)
-    assert len(states.calls) == 3
-
-
-def test_the_gate_stops_the_rollout_on_an_alarm():
-    states = scripted_states({"fn-errors": "ALARM", "fn-throttles": "OK"})
-    with pytest.raises(rollout.RolloutError, match="alarms in ALARM after the deploy: fn-errors"):
-        gate(states).wait("eu-west-1", ALARMS)
-
-
-def test_the_gate_gives_up_when_alarms_stay_unknown():
-    states = scripted_states(dict.fromkeys(ALARMS, "INSUFFICIENT_DATA"))
-    with pytest.raises(rollout.RolloutError, match="not OK within 300 s"):
-        gate(states, timeout_s=300).wait("eu-west-1", ALARMS)
-    assert len(states.calls) == 11  # at 0, 30, ..., 300 seconds
-
-
-def test_the_gate_fails_when_an_alarm_does_not_exist():
-    states = scripted_states({"fn-errors": "OK"})
-    with pytest.raises(rollout.RolloutError, match="alarms not found: fn-throttles"):
-        gate(states).wait("eu-west-1", ALARMS)
-
-
-def test_prod_rolls_out_in_its_stated_order_with_the_gate_between_regions():
-    applied = []
-    states = scripted_states(dict.fromkeys(ALARMS, "OK"))
-
-    done = rollout.rollout("prod", gate(states), applied.append, alarm_names=lambda _region: ALARMS)
-
-    assert done == applied == ["eu-central-1", "eu-west-1"]
-    assert [region for region, _ in states.calls] == ["eu-central-1", "eu-west-1"]
-
-
-def test_a_failed_apply_stops_the_rollout_before_the_next_region():
-    applied = []
-
-    def apply_region(region: str) -> None:
-        applied.append(region)
-        raise StackError("tofu apply failed")
-
-    with pytest.raises(rollout.RolloutError, match="prod/eu-central-1: apply failed, rollout stopped"):
-        rollout.rollout("prod", gate(scripted_states({})), apply_region, alarm_names=lambda _region: ALARMS)
-    assert applied == ["eu-central-1"]
-
-
-def test_an_alarm_in_the_first_region_stops_the_rollout_before_the_second():
-    applied = []
-    states = scripted_states({"fn-errors": "ALARM", "fn-throttles": "OK"})
-
-    with pytest.raises(rollout.RolloutError, match="eu-central-1: alarms in ALARM"):
-        rollout.rollout("prod", gate(states), applied.append, alarm_names=lambda _region: ALARMS)
-    assert applied == ["eu-central-1"]
+def test_every_environment_names_a_valid_strategy_and_every_region_once():
+    for env in ("dev", "staging", "prod", "local"):
+        assert canary.strategy_steps(rollout.deployment_strategy(env))[-1].weight == 1.0
+        assert sorted(rollout.rollout_order(env)) == rollout.regions(env)
 
 
 def test_the_rollout_order_must_name_exactly_the_region_folders(monkeypatch):

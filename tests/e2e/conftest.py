@@ -1,7 +1,8 @@
 """The local environment deployed for real: the stand-in, Terragrunt, OpenTofu and the AWS provider.
 
-One stand-in and one deployment serve the whole module; the tests in test_local_stack.py run in
-file order against it (plan, apply, process, change, destroy).
+One stand-in and one deployment of both local regions serve the whole session. The files run in
+the order of their numbers and each in file order (deploy, least privilege, rollout, changes,
+promotion, destroy), each building on what the one before left.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from stack_helpers import ENV, ROOT, LocalStack, build_and_record, builds, stack
 from standin.server import running_standin
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
     original_record = builds.record_path(ENV).read_text() if builds.record_path(ENV).exists() else None
     endpoint_file = stack.LOCAL_ENDPOINT_FILE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,19 +12,25 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from artifacts import build_packages  # noqa: E402
 from release import builds, stack  # noqa: E402
+from standin.local_lambda import LocalLambdaService, process_new_objects  # noqa: E402
 from standin.server import Standin  # noqa: E402
 
 ENV = "local"
 REGION = "us-east-1"
+OTHER_REGION = "us-west-2"
+REGIONS = (REGION, OTHER_REGION)
+UNITS = ("buckets", "iam", "layer", "function")
+VECTORS = ROOT / "tests" / "vectors" / "objects"
 
 
 @dataclass
 class LocalStack:
-    """Handles on the deployed local environment."""
+    """Handles on the deployed local environment (both regions)."""
 
     standin: Standin
     env_vars: dict[str, str]
-    outputs: dict[str, dict] = field(default_factory=dict)
+    outputs: dict[str, dict] = field(default_factory=dict)  # unit -> outputs, in REGION
+    region_outputs: dict[str, dict[str, dict]] = field(default_factory=dict)  # region -> unit -> outputs
 
     @property
     def endpoint(self) -> str:
@@ -32,16 +39,41 @@ class LocalStack:
     def client(self, service: str, region: str = REGION):
         return self.standin.client(service, region=region)
 
-    def run_all(self, *command: str) -> list[stack.UnitTiming]:
+    def run_all(
+        self, *command: str, region: str | None = None, unit: str | None = None
+    ) -> list[stack.UnitTiming]:
         env_vars = {**self.env_vars, "TG_BACKEND_BOOTSTRAP": "true"}
-        return stack.run_all(ENV, list(command), env_vars=env_vars, echo=False)
+        return stack.run_all(ENV, list(command), region=region, unit=unit, env_vars=env_vars, echo=False)
 
     def read_outputs(self) -> dict[str, dict]:
-        self.outputs = {
-            unit: stack.unit_outputs(ENV, REGION, unit, self.env_vars)
-            for unit in ("buckets", "iam", "layer", "function")
+        self.region_outputs = {
+            region: {unit: stack.unit_outputs(ENV, region, unit, self.env_vars) for unit in UNITS}
+            for region in REGIONS
         }
+        self.outputs = self.region_outputs[REGION]
         return self.outputs
+
+    def process(self, keys: list[str], region: str = REGION) -> list[dict]:
+        """Deliver S3's events for these keys to the deployed function, as Lambda would."""
+        buckets = self.region_outputs[region]["buckets"]
+        with LocalLambdaService(self.endpoint, buckets["artifacts_bucket_name"], region) as service:
+            return process_new_objects(service, buckets["trigger_bucket_name"], keys)
+
+    def read_json(self, bucket: str, key: str, region: str = REGION) -> dict:
+        return json.loads(self.client("s3", region).get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def outcomes(results: list[dict]) -> list[str]:
+    return [
+        item["outcome"]
+        for result in results
+        for item in result["invocation"].attempts[-1]["result"]["objects"]
+    ]
+
+
+def unit_lines(log_name: str, unit: str, marker: str, region: str = REGION) -> list[str]:
+    log = (stack.REPORTS / log_name).read_text(encoding="utf-8")
+    return [line for line in log.splitlines() if f"[{region}/{unit}]" in line and marker in line]
 
 
 def build_and_record(**overrides: Path) -> dict:

@@ -1,0 +1,178 @@
+"""Both local regions deployed through the real Terragrunt, OpenTofu and AWS provider on the stand-in,
+with everything prod has: Deny statements applied over TLS, alarms, the logging configuration, the
+function's role enforced. Then a dropped file is processed into its record, and a plan is empty."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from stack_helpers import ENV, REGIONS, UNITS, VECTORS, outcomes, unit_lines
+
+pytestmark = pytest.mark.slow
+
+
+def test_plan_on_a_fresh_stand_in_succeeds_with_mock_outputs(local_stack):
+    timings = local_stack.run_all("plan")
+
+    assert {timing.unit: timing.result for timing in timings} == {
+        f"{region}/{unit}": "succeeded" for region in REGIONS for unit in UNITS
+    }
+    for region in REGIONS:
+        for unit in UNITS:
+            assert unit_lines(f"{ENV}-plan.log", unit, "Plan:", region), (region, unit)
+
+
+def test_apply_deploys_each_region_in_dependency_order_and_passes_the_layer_arn(local_stack):
+    timings = {timing.unit: timing for timing in local_stack.run_all("apply")}
+
+    assert {unit: timing.result for unit, timing in timings.items()} == {
+        f"{region}/{unit}": "succeeded" for region in REGIONS for unit in UNITS
+    }
+    for region in REGIONS:
+        at = {unit: timings[f"{region}/{unit}"] for unit in UNITS}
+        assert at["buckets"].ended <= at["iam"].started
+        assert at["buckets"].ended <= at["layer"].started
+        assert max(at["iam"].ended, at["layer"].ended) <= at["function"].started
+    local_stack.read_outputs()
+    for region in REGIONS:
+        outputs = local_stack.region_outputs[region]
+        function = local_stack.client("lambda", region).get_function(
+            FunctionName=outputs["function"]["function_name"], Qualifier="live"
+        )
+        assert [layer["Arn"] for layer in function["Configuration"]["Layers"]] == [
+            outputs["layer"]["layer_version_arn"]
+        ]
+
+
+def test_every_bucket_is_encrypted_versioned_private_owner_enforced_tagged_and_expiring(local_stack):
+    s3 = local_stack.client("s3")
+    buckets = local_stack.outputs["buckets"]
+    log_bucket = buckets["access_log_bucket_name"]
+    names = {
+        "trigger": buckets["trigger_bucket_name"],
+        "results": buckets["results_bucket_name"],
+        "artifacts": buckets["artifacts_bucket_name"],
+        "access-logs": log_bucket,
+    }
+    for purpose, name in names.items():
+        [rule] = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+        algorithm = rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        # The local environment enables the customer key; server access logs can only use SSE-S3.
+        assert algorithm == ("AES256" if purpose == "access-logs" else "aws:kms"), purpose
+        assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        assert all(block.values())
+        assert len(block) == 4
+        ownership = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
+        assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        rules = {rule["ID"] for rule in s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]}
+        assert {"expire-noncurrent-versions", "abort-incomplete-multipart-uploads"} <= rules
+        tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+        assert tags["Purpose"] == purpose  # tags sent with CreateBucket, applied once
+        statements = {
+            statement["Sid"]
+            for statement in json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"]
+        }
+        assert {"DenyInsecureTransport", "DenyOutdatedTls", "DenyOtherServerSideEncryption"} <= statements
+        if purpose != "access-logs":
+            logging = s3.get_bucket_logging(Bucket=name)["LoggingEnabled"]
+            assert logging == {"TargetBucket": log_bucket, "TargetPrefix": f"{purpose}/"}
+
+
+def test_the_function_runs_with_json_logging_and_s3_invokes_its_live_alias(local_stack):
+    outputs = local_stack.outputs
+    awslambda = local_stack.client("lambda")
+    name = outputs["function"]["function_name"]
+    config = awslambda.get_function_configuration(FunctionName=name, Qualifier="live")
+    assert config["Handler"] == "file_processor.handler.handler"
+    assert config["TracingConfig"] == {"Mode": "Active"}
+    assert config["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "WARN",
+        "LogGroup": outputs["function"]["log_group_name"],
+    }
+    assert config["Environment"]["Variables"]["RESULTS_BUCKET"] == outputs["buckets"]["results_bucket_name"]
+    # The function only identifies in-memory samples, so puremagic's deep-scan modules stay unimported.
+    assert config["Environment"]["Variables"]["PUREMAGIC_DEEPSCAN"] == "0"
+    alias = awslambda.get_alias(FunctionName=name, Name="live")
+    assert (
+        alias["FunctionVersion"]
+        == outputs["function"]["published_version"]
+        == outputs["function"]["live_version"]
+    )
+
+    [statement] = json.loads(awslambda.get_policy(FunctionName=name, Qualifier="live")["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    trigger = outputs["buckets"]["trigger_bucket_name"]
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == f"arn:aws:s3:::{trigger}"
+    assert statement["Condition"]["StringEquals"]["AWS:SourceAccount"] == "123456789012"
+
+    notification = local_stack.client("s3").get_bucket_notification_configuration(Bucket=trigger)
+    [target] = notification["LambdaFunctionConfigurations"]
+    assert target["LambdaFunctionArn"] == outputs["function"]["invoke_target_arn"]
+    assert target["LambdaFunctionArn"].endswith(":live")
+    assert target["Events"] == ["s3:ObjectCreated:*"]
+
+    invoke = awslambda.get_function_event_invoke_config(FunctionName=name, Qualifier="live")
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == outputs["function"]["failure_queue_arn"]
+
+
+def test_every_alarm_exists_notifies_the_topic_and_is_evaluated(local_stack):
+    from standin.alarms import wait_for_state
+
+    cloudwatch = local_stack.client("cloudwatch")
+    names = local_stack.outputs["function"]["alarm_names"]
+    alarms = cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]
+
+    assert sorted(alarm["AlarmName"] for alarm in alarms) == sorted(names)
+    assert len(names) >= 4
+    topic = local_stack.outputs["function"]["alarm_topic_arn"]
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [topic]
+        # Nothing has happened yet: after an evaluation round, every alarm is OK.
+        assert wait_for_state(cloudwatch, alarm["AlarmName"], "OK", timeout_s=30)["StateValue"] == "OK"
+
+
+def test_a_dropped_file_is_processed_with_the_functions_own_role_into_its_record(local_stack):
+    s3 = local_stack.client("s3")
+    buckets = local_stack.outputs["buckets"]
+    body = (VECTORS / "report.pdf").read_bytes()
+    key = "incoming/quarterly report (final).pdf"
+    s3.put_object(Bucket=buckets["trigger_bucket_name"], Key=key, Body=body, ContentType="application/pdf")
+
+    [result] = local_stack.process([key])
+
+    invocation = result["invocation"]
+    assert invocation.succeeded, invocation.attempts
+    assert len(invocation.attempts) == 1
+    assert result["version"] == local_stack.outputs["function"]["live_version"]
+    assert outcomes([result]) == ["recorded"]
+    [item] = invocation.attempts[0]["result"]["objects"]
+    record = local_stack.read_json(buckets["results_bucket_name"], item["recordKey"])
+    assert record["schemaVersion"] == 1
+    assert record["source"]["bucket"] == buckets["trigger_bucket_name"]
+    assert record["source"]["key"] == key
+    assert record["object"]["size"] == len(body)
+    assert record["object"]["encryption"]["algorithm"] == "aws:kms"
+    assert record["sha256"] == {
+        "hex": hashlib.sha256(body).hexdigest(),
+        "limitBytes": 1073741824,
+        "reason": None,
+        "status": "computed",
+    }
+    assert record["type"]["declared"] == "application/pdf"
+    assert record["type"]["detected"]["mimeType"] == "application/pdf"
+    assert record["type"]["mismatch"] is False
+
+
+def test_plan_after_apply_shows_no_changes_in_any_unit(local_stack):
+    local_stack.run_all("plan")
+
+    for region in REGIONS:
+        for unit in UNITS:
+            assert unit_lines(f"{ENV}-plan.log", unit, "No changes.", region), (region, unit)
+            assert not unit_lines(f"{ENV}-plan.log", unit, "Plan:", region), (region, unit)

@@ -1,0 +1,204 @@
+"""Region-by-region rollout on the stand-in, with nothing stubbed: the live alias shifts through a
+canary to the new version in each region in rollout_order, each step baked with a smoke object, the
+new version's own metrics and the alarms; a broken build is caught at the canary and rolled back;
+the alarms watch what the function and Lambda really emit, and fire from real data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from stack_helpers import OTHER_REGION, REGION, REGIONS, ROOT, build_and_record, outcomes, stack
+from standin.alarms import wait_for_state
+
+pytestmark = pytest.mark.slow
+
+ROLLOUT = [sys.executable, str(ROOT / "scripts" / "release" / "rollout.py"), "rollout", "--env", "local"]
+# A 50 % canary, so the stand-in's deterministic routing sends the new version the first smoke object.
+FAST = ["--strategy", "Canary50Percent1Minutes", "--bake", "3"]
+
+
+def rollout(*extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*ROLLOUT, *FAST, *extra],
+        cwd=ROOT,
+        env=stack.toolchain_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+
+
+def changed_source(tmp_path, name: str, addition: str):
+    source = tmp_path / name / "file_processor"
+    shutil.copytree(ROOT / "src" / "file_processor", source, ignore=shutil.ignore_patterns("__pycache__"))
+    with (source / "handler.py").open("a", encoding="utf-8") as handler:
+        handler.write(addition)
+    return source
+
+
+def alias(local_stack, region: str) -> dict:
+    name = local_stack.region_outputs[region]["function"]["function_name"]
+    return local_stack.client("lambda", region).get_alias(FunctionName=name, Name="live")
+
+
+def smoke_keys(local_stack, region: str) -> list[str]:
+    bucket = local_stack.region_outputs[region]["buckets"]["trigger_bucket_name"]
+    listing = local_stack.client("s3", region).list_objects_v2(Bucket=bucket, Prefix="_rollout-smoke/")
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+@pytest.fixture(scope="module")
+def before(local_stack):
+    local_stack.read_outputs()
+    return {region: alias(local_stack, region)["FunctionVersion"] for region in REGIONS}
+
+
+def test_a_good_build_rolls_out_to_both_regions_in_order_through_a_canary(local_stack, before, tmp_path):
+    build_and_record(
+        function_source=changed_source(tmp_path, "good", "\n# A change that changes only the package.\n")
+    )
+
+    result = rollout()
+
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert out.index(f"[1/2] local/{REGION}") < out.index(f"[2/2] local/{OTHER_REGION}")
+    for region in REGIONS:
+        new = str(int(before[region]) + 1)
+        assert f"{region}: alias live -> version {before[region]}, 50% to {new}" in out
+        assert f"{region}: alias live -> version {new} (100 %)" in out
+        live = alias(local_stack, region)
+        assert live["FunctionVersion"] == new
+        assert not live.get("RoutingConfig", {}).get("AdditionalVersionWeights")
+        assert smoke_keys(local_stack, region), region  # each step's smoke object, recorded
+    assert "rollout time per region" in out
+    print(out[out.index("rollout time per region") :])  # the figures the README quotes
+    # The state followed the alias: nothing to change afterwards.
+    local_stack.run_all("plan")
+    for region in REGIONS:
+        log = (stack.REPORTS / "local-plan.log").read_text()
+        assert f"[{region}/function] tofu: No changes." in log, region
+
+
+def test_rolling_out_what_every_region_runs_shifts_nothing(local_stack):
+    versions = {region: alias(local_stack, region)["FunctionVersion"] for region in REGIONS}
+    smoke = {region: len(smoke_keys(local_stack, region)) for region in REGIONS}
+
+    result = rollout()
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for region in REGIONS:
+        assert f"{region}: already runs version {versions[region]}" in result.stdout
+        assert alias(local_stack, region)["FunctionVersion"] == versions[region]
+        assert len(smoke_keys(local_stack, region)) == smoke[region]
+
+
+def emitted_metrics(local_stack, region: str) -> tuple[set, set]:
+    """(metrics declared in the function's embedded-metric log lines, metrics CloudWatch holds)."""
+    logs = local_stack.client("logs", region)
+    group = local_stack.region_outputs[region]["function"]["log_group_name"]
+    declared = set()
+    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+        for event in page["events"]:
+            try:
+                line = json.loads(event["message"])
+            except ValueError:
+                continue
+            for directive in (
+                (line.get("_aws") or {}).get("CloudWatchMetrics", []) if isinstance(line, dict) else []
+            ):
+                for dimension_set in directive["Dimensions"]:
+                    dimensions = frozenset((name, str(line[name])) for name in dimension_set)
+                    declared |= {
+                        (directive["Namespace"], metric["Name"], dimensions)
+                        for metric in directive["Metrics"]
+                    }
+    held = set()
+    for page in local_stack.client("cloudwatch", region).get_paginator("list_metrics").paginate():
+        for metric in page["Metrics"]:
+            dimensions = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
+            held.add((metric["Namespace"], metric["MetricName"], dimensions))
+    return declared, held
+
+
+def test_every_alarm_watches_a_metric_the_function_or_lambda_really_emits(local_stack):
+    for region in REGIONS:
+        declared, held = emitted_metrics(local_stack, region)
+        assert declared, f"{region}: the function's logs declare no metric"
+        assert declared <= held, f"{region}: declared in logs but not in CloudWatch: {declared - held}"
+        names = local_stack.region_outputs[region]["function"]["alarm_names"]
+        alarms = local_stack.client("cloudwatch", region).describe_alarms(AlarmNames=names)["MetricAlarms"]
+        watched = {
+            (
+                alarm["Namespace"],
+                alarm["MetricName"],
+                frozenset((d["Name"], d["Value"]) for d in alarm["Dimensions"]),
+            )
+            for alarm in alarms
+        }
+        never_emitted = watched - held
+        assert not never_emitted, f"{region}: alarms watch metrics never emitted: {never_emitted}"
+
+
+@pytest.fixture(scope="module")
+def alarm_inbox(local_stack):
+    """A queue subscribed to the region's alarm topic: where a person's e-mail would be."""
+    sqs, sns = local_stack.client("sqs"), local_stack.client("sns")
+    url = sqs.create_queue(QueueName="alarm-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = local_stack.outputs["function"]["alarm_topic_arn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    return url
+
+
+def test_a_broken_build_fails_the_canary_and_is_rolled_back(local_stack, alarm_inbox, tmp_path):
+    previous = {region: alias(local_stack, region)["FunctionVersion"] for region in REGIONS}
+    broken = changed_source(
+        tmp_path,
+        "broken",
+        "\n\ndef handler(event, context):  # a deliberately broken build\n"
+        '    raise RuntimeError("deliberately broken build: raises on every object")\n',
+    )
+    build_and_record(function_source=broken)
+
+    result = rollout()
+
+    assert result.returncode != 0
+    error = result.stderr
+    assert f"local/{REGION}: new version errors check failed" in error, result.stdout[-3000:] + error
+    assert f"rolled back: {REGION} alias live -> version {previous[REGION]}" in error
+    assert f"[2/2] local/{OTHER_REGION}" not in result.stdout  # it stopped at the first region
+    for region in REGIONS:
+        live = alias(local_stack, region)
+        assert live["FunctionVersion"] == previous[region], region
+        assert not live.get("RoutingConfig", {}).get("AdditionalVersionWeights"), region
+
+    key = "incoming/after the rollback.txt"
+    local_stack.client("s3").put_object(
+        Bucket=local_stack.outputs["buckets"]["trigger_bucket_name"], Key=key, Body=b"after\n"
+    )
+    [processed] = local_stack.process([key])
+    assert processed["version"] == previous[REGION]
+    assert outcomes([processed]) == ["recorded"]
+
+
+def test_the_broken_builds_failures_drive_the_alarms_to_alarm_and_reach_the_topic(local_stack, alarm_inbox):
+    cloudwatch = local_stack.client("cloudwatch")
+    prefix = local_stack.outputs["function"]["function_name"]
+
+    for alarm in (f"{prefix}-errors", f"{prefix}-failure-queue-not-empty"):
+        assert wait_for_state(cloudwatch, alarm, "ALARM", timeout_s=60)["StateValue"] == "ALARM", alarm
+    sqs = local_stack.client("sqs")
+    notified, deadline = set(), time.monotonic() + 60
+    while time.monotonic() < deadline and f"{prefix}-errors" not in notified:
+        for message in sqs.receive_message(QueueUrl=alarm_inbox, WaitTimeSeconds=1).get("Messages", []):
+            body = json.loads(message["Body"])
+            if body.get("NewStateValue") == "ALARM":
+                notified.add(body["AlarmName"])
+    assert f"{prefix}-errors" in notified
