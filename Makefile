@@ -67,9 +67,13 @@ demo: setup ## Deploy everything to the local AWS stand-in, drop a file (FILE=pa
 test: setup ## Every check and test: pre-commit, the Java variant's Maven tests, then pytest (what CI runs)
 	pre-commit run --all-files --show-diff-on-failure
 	$(VENV_PY) scripts/artifacts/build_java.py --test
-	pytest
+	pytest -n 2 --dist loadgroup
 
 # --- Checks ----------------------------------------------------------------------------------------
+
+.PHONY: test-terraform
+test-terraform: setup ## The live tree with the Terraform CLI (TG_TF_PATH): validate every env, apply + re-plan local (needs terraform >= 1.10 on PATH)
+	pytest -o addopts="-ra --strict-markers" tests/terraform
 
 .PHONY: lint
 lint: setup ## Only the pre-commit checks (formatters, linters, checkov, secret scan)

@@ -27,7 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from artifacts import build_packages
 from release import builds
-from release.stack import ROOT, StackError, print_timings, regions, run_all, standin_env_vars, unit_outputs
+from release.stack import (
+    LOCAL_STANDIN_FILE,
+    ROOT,
+    StackError,
+    print_timings,
+    regions,
+    run_all,
+    standin_env_vars,
+    unit_outputs,
+)
 from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
 from standin.server import StandinError, running_standin
 
@@ -35,7 +44,6 @@ ENV = "local"
 # A small PDF from the shared test vectors, under a key with a space (S3 sends it as "+").
 SAMPLE = ROOT / "tests" / "vectors" / "objects" / "report.pdf"
 SAMPLE_KEY = "incoming/quarterly report.pdf"
-ENDPOINT_FILE = ROOT / "build" / "local-endpoint"
 
 
 def step(number: int, total: int, text: str) -> None:
@@ -74,7 +82,7 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
     with running_standin(log_path=log_path) as standin:
         endpoint = standin.endpoint
         print(f"  {endpoint} (log: {log_path.relative_to(ROOT)})")
-        ENDPOINT_FILE.write_text(endpoint + "\n")
+        standin.write(LOCAL_STANDIN_FILE)
         env_vars = standin_env_vars(endpoint)
 
         step(3, total, f"terragrunt run --all apply on live/{ENV}")
@@ -120,7 +128,7 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
-    ENDPOINT_FILE.unlink(missing_ok=True)
+    LOCAL_STANDIN_FILE.unlink(missing_ok=True)
     return 1 if failed else 0
 
 

@@ -84,3 +84,21 @@ def moto_server(standin: Standin) -> str:
     TLS-only policy. The deployed environment is tested over HTTPS (tests/e2e).
     """
     return standin.insecure_endpoint
+
+
+# Tests that use the live tree's local record (live/local/build.json), the Java build directories or
+# the one local deployment run in one xdist group, on one worker and in file order; everything else
+# runs beside them on the other worker (`make test` runs pytest -n 2 --dist loadgroup).
+STACK_GROUP = (
+    "tests/e2e/",
+    "tests/java/",
+    "tests/infra/test_validate.py",
+    "tests/infra/test_local_parity.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        if path.startswith(STACK_GROUP):
+            item.add_marker(pytest.mark.xdist_group("stack"))

@@ -64,7 +64,8 @@ def standin_env_vars(endpoint: str) -> dict[str, str]:
     }
 
 
-LOCAL_ENDPOINT_FILE = ROOT / "build" / "local-endpoint"
+# Where `make demo KEEP=1` (and the end-to-end tests) say the running stand-in is (standin/server.py).
+LOCAL_STANDIN_FILE = ROOT / "build" / "local-standin.json"
 
 
 def hcl_literal(value: Any) -> Any:
@@ -90,12 +91,12 @@ def env_vars_for(env: str) -> dict[str, str]:
     """Extra variables a run on env needs: for the local environment, the running stand-in."""
     if not env_locals(env).get("is_local"):
         return {}
-    if not LOCAL_ENDPOINT_FILE.exists():
+    if not LOCAL_STANDIN_FILE.exists():
         raise StackError(
             "the local environment lives in the stand-in, which is not running: start it with "
             "`make demo KEEP=1` and run this from another shell"
         )
-    return standin_env_vars(LOCAL_ENDPOINT_FILE.read_text().strip())
+    return standin_env_vars(json.loads(LOCAL_STANDIN_FILE.read_text())["endpoint"])
 
 
 def environment_dir(env: str) -> Path:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -63,6 +64,21 @@ class Standin:
     endpoint: str
     insecure_endpoint: str
     ca_bundle: Path
+
+    def write(self, path: Path) -> None:
+        """Record where this stand-in runs, for commands started from another shell."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fields = {
+            "endpoint": self.endpoint,
+            "insecure_endpoint": self.insecure_endpoint,
+            "ca_bundle": str(self.ca_bundle),
+        }
+        path.write_text(json.dumps(fields, indent=2) + "\n")
+
+    @classmethod
+    def read(cls, path: Path) -> Standin:
+        fields = json.loads(path.read_text())
+        return cls(fields["endpoint"], fields["insecure_endpoint"], Path(fields["ca_bundle"]))
 
     def env(self) -> dict[str, str]:
         """What a process needs to use the stand-in as the local account's deployer."""

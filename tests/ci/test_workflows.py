@@ -47,6 +47,7 @@ GLUE_COMMANDS = {"echo", "printf", "jq", "cat", "exit", "if", "then", "else", "f
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
+
 def load(path: Path) -> dict[str, Any]:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     # YAML 1.1 reads the key `on` as the boolean true.

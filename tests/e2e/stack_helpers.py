@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,9 @@ OTHER_REGION = "us-west-2"
 REGIONS = (REGION, OTHER_REGION)
 UNITS = ("buckets", "iam", "layer", "function")
 VECTORS = ROOT / "tests" / "vectors" / "objects"
+DEMO_LOG = ROOT / "build" / "reports" / "demo-e2e.log"
+V0 = str(ROOT / ".tools" / "bin" / "terragrunt-v0")  # Terragrunt 0.x (tools/versions.toml)
+V1 = str(ROOT / ".tools" / "bin" / "terragrunt")
 
 
 @dataclass
@@ -31,6 +35,8 @@ class LocalStack:
     env_vars: dict[str, str]
     outputs: dict[str, dict] = field(default_factory=dict)  # unit -> outputs, in REGION
     region_outputs: dict[str, dict[str, dict]] = field(default_factory=dict)  # region -> unit -> outputs
+    # What one test file leaves for a later one (e.g. the last good record, to restore after a rollback).
+    notes: dict[str, object] = field(default_factory=dict)
 
     @property
     def endpoint(self) -> str:
@@ -61,6 +67,16 @@ class LocalStack:
 
     def read_json(self, bucket: str, key: str, region: str = REGION) -> dict:
         return json.loads(self.client("s3", region).get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def no_changes_in_every_unit(output: str, region: str) -> None:
+    """A Terragrunt (0.x or 1.x) plan log of one region shows no change in any unit."""
+    for unit in UNITS:
+        assert re.search(rf"\[(?:{region}/)?{unit}\] (?:tofu|terraform): No changes\.", output), (
+            unit,
+            output[-4000:],
+        )
+    assert not re.search(r"Plan: \d+ to add", output)
 
 
 def outcomes(results: list[dict]) -> list[str]:

@@ -1,31 +1,34 @@
-"""Both local regions deployed through the real Terragrunt, OpenTofu and AWS provider on the stand-in,
-with everything prod has: Deny statements applied over TLS, alarms, the logging configuration, the
-function's role enforced. Then a dropped file is processed into its record, and a plan is empty."""
+"""Both local regions deployed by the demo through the real Terragrunt, OpenTofu and AWS provider on
+the stand-in, with everything prod has: Deny statements applied over TLS, alarms, the logging
+configuration, the function's role enforced. A dropped file is processed into its record, and
+Terragrunt 0.x plans what 1.x applied with no changes."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 
 import pytest
-from stack_helpers import ENV, REGIONS, UNITS, VECTORS, outcomes, unit_lines
+from stack_helpers import (
+    DEMO_LOG,
+    ENV,
+    REGIONS,
+    UNITS,
+    V0,
+    VECTORS,
+    no_changes_in_every_unit,
+    outcomes,
+    stack,
+)
 
 pytestmark = pytest.mark.slow
 
 
-def test_plan_on_a_fresh_stand_in_succeeds_with_mock_outputs(local_stack):
-    timings = local_stack.run_all("plan")
-
-    assert {timing.unit: timing.result for timing in timings} == {
-        f"{region}/{unit}": "succeeded" for region in REGIONS for unit in UNITS
-    }
-    for region in REGIONS:
-        for unit in UNITS:
-            assert unit_lines(f"{ENV}-plan.log", unit, "Plan:", region), (region, unit)
-
-
-def test_apply_deploys_each_region_in_dependency_order_and_passes_the_layer_arn(local_stack):
-    timings = {timing.unit: timing for timing in local_stack.run_all("apply")}
+def test_the_demo_deployed_each_region_in_dependency_order_and_recorded_its_sample(local_stack):
+    log = DEMO_LOG.read_text(encoding="utf-8")
+    assert "incoming/quarterly report.pdf: recorded" in log
+    timings = {timing.unit: timing for timing in stack.read_report(stack.REPORTS / f"{ENV}-apply.json")}
 
     assert {unit: timing.result for unit, timing in timings.items()} == {
         f"{region}/{unit}": "succeeded" for region in REGIONS for unit in UNITS
@@ -169,10 +172,22 @@ def test_a_dropped_file_is_processed_with_the_functions_own_role_into_its_record
     assert record["type"]["mismatch"] is False
 
 
-def test_plan_after_apply_shows_no_changes_in_any_unit(local_stack):
-    local_stack.run_all("plan")
-
+def test_what_1x_applied_0x_plans_with_no_changes(local_stack):
+    """The other direction of test_00: Terragrunt 0.x's `run-all plan` over the 1.x deployment."""
+    env = {
+        **stack.toolchain_env(**local_stack.env_vars),
+        "TG_DOWNLOAD_DIR": local_stack.env_vars["TG_DOWNLOAD_DIR"] + "-v0",
+    }
     for region in REGIONS:
-        for unit in UNITS:
-            assert unit_lines(f"{ENV}-plan.log", unit, "No changes.", region), (region, unit)
-            assert not unit_lines(f"{ENV}-plan.log", unit, "Plan:", region), (region, unit)
+        result = subprocess.run(
+            [V0, "run-all", "plan", "--non-interactive", "--no-color"],
+            cwd=stack.LIVE / ENV / region,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output[-5000:]
+        no_changes_in_every_unit(output, region)

@@ -32,5 +32,5 @@ def test_run_all_validate_passes_for_every_environment_and_region(local_record, 
 
     output = validate.stdout + validate.stderr
     assert validate.returncode == 0, output[-4000:]
-    assert output.count("Success! The configuration is valid.") == 20  # 5 regions x 4 units
+    assert output.count("Success! The configuration is valid.") == 24  # 6 regions x 4 units
     assert "deprecated" not in output.lower()

@@ -1,103 +1,21 @@
-"""Changes and load on the deployed stack: an unchanged layer publishes nothing, a changed one a new
-version the function follows, a code change touches the function only; a hundred files give a
-hundred records; an object the role may not read ends in the failure queue; the Java variant
-writes the same record. Code changes are applied to the first region (the rollout tests cover both);
-the Java variant to both, so the promotion tests after it find every region on the record."""
+"""Load and change on the deployed stack: a hundred files give a hundred records and redeliveries
+none; an object the role may not read ends in the failure queue; the Java variant, applied to the
+first region, writes the same record. (Layer and code changes are covered by the rollouts of
+test_03, in both regions.)"""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from release import builds
-from stack_helpers import ENV, REGION, REGIONS, ROOT, VECTORS, build_and_record, outcomes, unit_lines
+from stack_helpers import ENV, REGION, VECTORS, outcomes
 from standin.local_lambda import LocalLambdaService
 
 pytestmark = pytest.mark.slow
 
 PIP_DOWNLOAD = (sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:")
-
-
-def test_rebuilding_an_unchanged_layer_publishes_no_new_version(local_stack):
-    before = local_stack.read_outputs()["layer"]
-    manifest = build_and_record()
-    assert manifest["layer"]["sha256"] == before["package_sha256"]
-
-    local_stack.run_all("apply", region=REGION)
-
-    after = local_stack.read_outputs()["layer"]
-    assert after["layer_version_arn"] == before["layer_version_arn"]
-    versions = local_stack.client("lambda").list_layer_versions(LayerName=after["layer_arn"].split(":")[-1])
-    assert len(versions["LayerVersions"]) == 1
-
-
-@pytest.fixture(scope="module")
-def changed_requirements(tmp_path_factory) -> Path:
-    """The layer's requirements plus one more small, pure-Python, hash-pinned package."""
-    directory = tmp_path_factory.mktemp("requirements")
-    wheel_dir = directory / "wheel"
-    subprocess.run(
-        [*PIP_DOWNLOAD, "--dest", str(wheel_dir), "tomli-w==1.2.0"],
-        check=True,
-    )
-    [wheel] = wheel_dir.glob("*.whl")
-    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    requirements = directory / "requirements.txt"
-    original = (ROOT / "layer-requirements" / "python" / "requirements.txt").read_text()
-    requirements.write_text(f"{original.rstrip()}\ntomli-w==1.2.0 \\\n    --hash=sha256:{digest}\n")
-    return requirements
-
-
-def test_changing_a_layer_requirement_publishes_a_new_version_and_the_function_follows(
-    local_stack, changed_requirements
-):
-    before = local_stack.outputs
-
-    manifest = build_and_record(requirements=changed_requirements)
-    local_stack.run_all("apply", region=REGION)
-
-    after = local_stack.read_outputs()
-    assert manifest["layer"]["sha256"] != before["layer"]["package_sha256"]
-    assert int(after["layer"]["version"]) == int(before["layer"]["version"]) + 1
-    config = local_stack.client("lambda").get_function(
-        FunctionName=after["function"]["function_name"], Qualifier="live"
-    )
-    assert [layer["Arn"] for layer in config["Configuration"]["Layers"]] == [
-        after["layer"]["layer_version_arn"]
-    ]
-    assert after["function"]["code_sha256"] == before["function"]["code_sha256"]
-    # The replaced layer version stays: a rollback to the previous function version still needs it.
-    versions = local_stack.client("lambda").list_layer_versions(LayerName=after["layer_arn"].split(":")[-1])
-    assert len(versions["LayerVersions"]) == 2
-
-
-def test_changing_function_code_updates_the_function_only(local_stack, changed_requirements, tmp_path):
-    before = local_stack.outputs
-    source = tmp_path / "file_processor"
-    shutil.copytree(ROOT / "src" / "file_processor", source, ignore=shutil.ignore_patterns("__pycache__"))
-    with (source / "handler.py").open("a", encoding="utf-8") as handler:
-        handler.write("\n# A code change that changes nothing but the package.\n")
-
-    manifest = build_and_record(requirements=changed_requirements, function_source=source)
-    local_stack.run_all("apply", region=REGION)
-
-    after = local_stack.read_outputs()
-    assert manifest["function"]["base64sha256"] == after["function"]["code_sha256"]
-    assert after["function"]["code_sha256"] != before["function"]["code_sha256"]
-    assert after["layer"]["layer_version_arn"] == before["layer"]["layer_version_arn"]
-    assert int(after["function"]["live_version"]) == int(before["function"]["live_version"]) + 1
-    for unit in ("buckets", "iam", "layer"):
-        assert unit_lines(f"{ENV}-{REGION}-apply.log", unit, "Resources: 0 added, 0 changed, 0 destroyed"), (
-            unit
-        )
-    assert not unit_lines(
-        f"{ENV}-{REGION}-apply.log", "function", "Resources: 0 added, 0 changed, 0 destroyed"
-    )
 
 
 def test_a_hundred_files_give_a_hundred_records_and_redeliveries_add_none(local_stack):
@@ -171,7 +89,7 @@ def test_the_java_variant_deploys_with_snapstart_and_writes_the_same_record(loca
     ]
 
     builds.record(ENV, builds.build_for(ENV, "java"))
-    local_stack.run_all("apply")
+    local_stack.run_all("apply", region=REGION)
     outputs = local_stack.read_outputs()
 
     awslambda = local_stack.client("lambda")
@@ -200,11 +118,3 @@ def test_the_java_variant_deploys_with_snapstart_and_writes_the_same_record(loca
         assert java_record[field] == python_record[field], field
     for field in ("size", "contentType", "eTag", "encryption", "checksums", "metadata", "storageClass"):
         assert java_record["object"][field] == python_record["object"][field], field
-    for region in REGIONS:
-        other = local_stack.region_outputs[region]["function"]
-        assert (
-            local_stack.client("lambda", region).get_function_configuration(
-                FunctionName=other["function_name"], Qualifier="live"
-            )["Runtime"]
-            == "java21"
-        )

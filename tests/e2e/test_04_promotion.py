@@ -1,7 +1,8 @@
 """Promotion on live evidence: what every region of the source serves (the live alias's version, its
 CodeSha256 and its layer's, read through the Lambda API) must be the source's record; stages are not
 skipped without a recorded override; the deploy check refuses a record without provenance or one
-changed after it was verified. The local environment plays the first stage here."""
+changed after it was verified. The local environment plays the first stage here, after the rollouts
+of test_03 left its record on the broken build and its regions on the good one."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ from stack_helpers import ENV, OTHER_REGION, REGIONS
 pytestmark = pytest.mark.slow
 
 ORDER = [ENV, "staging", "prod"]  # local stands in for dev: it is the stage the stand-in can run
+
+
+def test_after_a_rollback_the_record_is_restored_and_every_region_runs_it(local_stack):
+    """What a person does after test_03's rollback: revert the record to the build that runs."""
+    builds.write_record(ENV, local_stack.notes["good_record"])
+
+    for region in REGIONS:
+        assert promotion.running_build(ENV, region).runs(builds.read_record(ENV)), region
 
 
 def test_a_build_every_region_runs_is_promoted_with_its_live_evidence(local_stack, tmp_path):
