@@ -57,13 +57,16 @@ def units_for(paths: list[Path]) -> set[Path]:
     units: set[Path] = set()
     for path in paths:
         parts = path.parts
+        if ".terragrunt-cache" in parts:
+            continue
         if path == Path("terragrunt.hcl") or parts[0] == "modules":
             units.update(SAMPLE_UNITS)
         elif parts[:2] == ("live", "_envcommon"):
             kind = path.stem
             units.update(unit.parent for unit in (ROOT / "live").glob(f"*/*/{kind}/terragrunt.hcl"))
         elif parts[0] == "live" and path.name in ("env.hcl", "region.hcl", "build.json"):
-            units.update(unit.parent for unit in (ROOT / path.parent).glob("**/terragrunt.hcl"))
+            below = (ROOT / path.parent).glob("**/terragrunt.hcl")
+            units.update(unit.parent for unit in below if ".terragrunt-cache" not in unit.parts)
         elif parts[0] == "live" and path.name == "terragrunt.hcl":
             units.add(ROOT / path.parent)
     return {unit.relative_to(ROOT) if unit.is_absolute() else unit for unit in units}
