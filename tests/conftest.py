@@ -86,9 +86,10 @@ def moto_server(standin: Standin) -> str:
     return standin.insecure_endpoint
 
 
-# Tests that use the live tree's local record (live/local/build.json), the Java build directories or
-# the one local deployment run in one xdist group, on one worker and in file order; everything else
-# runs beside them on the other worker (`make test` runs pytest -n 2 --dist loadgroup).
+# The tests that share the one local deployment and live/local/build.json (and the Java build
+# directories) run on one worker, in collection order; every other test is spread over the workers
+# beside them (`make test` runs pytest -n 2). xdist's own loadgroup cannot do it under pytest 9
+# (it renames nodes through an attribute pytest 9 no longer reads), so the grouping is this scheduler.
 STACK_GROUP = (
     "tests/e2e/",
     "tests/java/",
@@ -97,8 +98,11 @@ STACK_GROUP = (
 )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
-        if path.startswith(STACK_GROUP):
-            item.add_marker(pytest.mark.xdist_group("stack"))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StackScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "stack" if nodeid.startswith(STACK_GROUP) else nodeid
+
+    return StackScheduling(config, log)
