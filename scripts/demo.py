@@ -101,7 +101,7 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
             upload(s3, buckets["trigger_bucket_name"], file, keys[-1])
 
         step(5, total, "run the deployed function on the S3 events, as Lambda would")
-        with LocalLambdaService(endpoint, buckets["artifacts_bucket_name"]) as service:
+        with LocalLambdaService(endpoint, region) as service:
             results = process_new_objects(service, buckets["trigger_bucket_name"], keys)
 
         step(6, total, "the records in the results bucket")

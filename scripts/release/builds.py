@@ -134,8 +134,11 @@ def record_from_manifest(manifest: dict) -> dict:
 
 
 def write_record(env: str, record: dict) -> Path:
+    """Write the record whole or not at all (a reader never sees half a file)."""
     path = record_path(env)
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(record, indent=2) + "\n")
+    partial.replace(path)
     return path
 
 

@@ -97,10 +97,8 @@ def deliver_for(env: str, region: str) -> Callable[[str, str], None]:
         return lambda _bucket, _key: None
     from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
 
-    artifacts = unit_outputs(env, region, "buckets", env_vars)["artifacts_bucket_name"]
-
     def deliver(bucket: str, key: str) -> None:
-        with LocalLambdaService(env_vars["AWS_ENDPOINT_URL"], artifacts, region) as service:
+        with LocalLambdaService(env_vars["AWS_ENDPOINT_URL"], region) as service:
             try:
                 process_new_objects(service, bucket, [key])
             except RunnerError as error:

@@ -47,7 +47,7 @@ def build_app(account_id: str) -> object:
     patches.apply_all()
     authorization.install(account_id)
     app = DomainDispatcherApplication(create_backend_app)
-    return authorization.RequestContextMiddleware(CborToJsonMiddleware(app))
+    return patches.CodeLocationMiddleware(authorization.RequestContextMiddleware(CborToJsonMiddleware(app)))
 
 
 def serve(app: object, port: int, ssl_context: ssl.SSLContext | None) -> threading.Thread:
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
+    os.environ["STANDIN_ENDPOINT"] = f"https://127.0.0.1:{args.port}"  # where code locations point
     app = build_app(args.account_id)
     serve(app, args.insecure_port, None)
     secure = serve(app, args.port, tls_context())

@@ -366,6 +366,18 @@ class Authorizer:
             context["s3:versionid"] = query["versionId"][0]
         policy = bucket.policy if bucket is not None and bucket.policy else None
         owner = bucket.account_id if bucket is not None else self.account_id
+        if (level, method, sub) == ("bucket", "POST", "delete"):
+            # DeleteObjects is authorised key by key, as S3 does.
+            return [
+                Ask(
+                    f"s3:{'DeleteObjectVersion' if version else 'DeleteObject'}",
+                    f"{resource}/{key}",
+                    owner,
+                    context,
+                    policy,
+                )
+                for key, version in _deleted_keys(response.body)
+            ]
         asks = [Ask(f"s3:{action}", resource, owner, context, policy)]
         if bucket is None:
             return asks
@@ -520,6 +532,15 @@ def _param(response: Any, name: str) -> str | None:
     if value is None:
         value = response.querystring.get(name, [None])[0] if isinstance(response.querystring, dict) else None
     return value
+
+
+def _deleted_keys(body: bytes | str) -> list[tuple[str, str | None]]:
+    """(key, version ID or None) of each object a DeleteObjects request names."""
+    import xmltodict
+
+    objects = (xmltodict.parse(body or "<Delete/>").get("Delete") or {}).get("Object") or []
+    objects = [objects] if isinstance(objects, dict) else objects
+    return [(item["Key"], item.get("VersionId")) for item in objects]
 
 
 def _find_key(bucket: Any, key_name: str, version: str | None) -> Any:

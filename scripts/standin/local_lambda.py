@@ -18,9 +18,9 @@ service's part, from what was really deployed:
    evaluated; requests made with these credentials carry ``lambda:SourceFunctionArn``), and gives
    the credentials to the function, as Lambda does; its logs and its failed events are sent with
    the same credentials, so the role's policy has to allow them;
-6. fetches the deployed function and layer packages from the artifacts bucket (content-addressed,
-   so the key follows from the SHA-256) and checks each against the CodeSha256 the stand-in
-   reports for the deployed function version and layer version;
+6. fetches the code of the function version and of its layer versions from where Lambda keeps it
+   (the ``Code.Location`` / ``Content.Location`` the stand-in reports, as Lambda's presigned URLs)
+   and checks each against the CodeSha256 reported for it;
 7. lays them out like /var/task and /opt, beside a stand-in for /var/runtime (the runner's own
    boto3, as the Lambda Python runtime brings its own), and runs the handler in a clean
    interpreter (-I -S -B: no site-packages, no user site, no bytecode writes) with only those paths,
@@ -36,8 +36,8 @@ Logs of the function go to its log group in the stand-in (whose embedded-metric 
 stand-in turns into metrics, as CloudWatch Logs does) and to build/local-logs/<function>.log.
 
 Usage:
-    scripts/standin/local_lambda.py --endpoint https://127.0.0.1:PORT --artifacts-bucket NAME \\
-        --bucket TRIGGER_BUCKET --key KEY [--key KEY ...]
+    scripts/standin/local_lambda.py --endpoint https://127.0.0.1:PORT --bucket TRIGGER_BUCKET \\
+        --key KEY [--key KEY ...] [--region us-east-1]
 """
 
 from __future__ import annotations
@@ -49,11 +49,14 @@ import hashlib
 import json
 import os
 import secrets
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -160,6 +163,7 @@ class DeployedLayer:
     name: str
     version: int
     code_sha256: str
+    location: str  # where Lambda serves the layer version's code (GetLayerVersion's Content.Location)
 
 
 @dataclass
@@ -177,6 +181,7 @@ class DeployedFunction:
     memory_mb: int
     timeout_s: int
     code_sha256: str
+    code_location: str  # where Lambda serves this version's code (GetFunction's Code.Location)
     environment: dict[str, str]
     layers: list[DeployedLayer]
     log_group: str
@@ -225,21 +230,12 @@ class Invocation:
         return bool(self.attempts) and self.attempts[-1]["ok"]
 
 
-def hex_to_base64(hex_digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
-
-
-def base64_to_hex(b64_digest: str) -> str:
-    return base64.b64decode(b64_digest).hex()
-
-
 class LocalLambdaService:
     """The Lambda service's part of an S3-triggered invocation, against the stand-in."""
 
-    def __init__(self, endpoint: str, artifacts_bucket: str, region: str = "us-east-1") -> None:
+    def __init__(self, endpoint: str, region: str = "us-east-1") -> None:
         self.endpoint = endpoint
         self.region = region
-        self.artifacts_bucket = artifacts_bucket
         self.verify = str(ensure_tls_files().bundle) if endpoint.startswith("https:") else None
         # Reading what was deployed is the service's own business: the account's deployer credentials.
         self.s3 = self._client("s3")
@@ -398,6 +394,7 @@ class LocalLambdaService:
             memory_mb=config.get("MemorySize", 128),
             timeout_s=config.get("Timeout", 3),
             code_sha256=config["CodeSha256"],
+            code_location=response["Code"]["Location"],
             environment=config.get("Environment", {}).get("Variables", {}),
             layers=layers,
             log_group=logging.get("LogGroup", f"/aws/lambda/{config['FunctionName']}"),
@@ -412,7 +409,10 @@ class LocalLambdaService:
         # GetLayerVersionByArn is not implemented by moto 5.2; GetLayerVersion by name is.
         *_, name, version = layer_version_arn.split(":")
         layer = self.awslambda.get_layer_version(LayerName=name, VersionNumber=int(version))
-        return DeployedLayer(layer_version_arn, name, int(version), layer["Content"]["CodeSha256"])
+        content = layer["Content"]
+        return DeployedLayer(
+            layer_version_arn, name, int(version), content["CodeSha256"], content["Location"]
+        )
 
     def _event_invoke_config(self, function_name: str, qualifier: str | None) -> dict:
         kwargs = {"FunctionName": function_name, **({"Qualifier": qualifier} if qualifier else {})}
@@ -446,22 +446,22 @@ class LocalLambdaService:
         """A client with the function's execution-role credentials (how Lambda sends logs and failures)."""
         return self._client(service, self.role_credentials(function))
 
-    def _fetch_package(self, prefix: str, name: str, code_sha256: str, target: Path) -> Path:
-        key = f"{prefix}/{name}/{base64_to_hex(code_sha256)}.zip"
+    def _fetch_package(self, kind: str, name: str, location: str, code_sha256: str, target: Path) -> Path:
+        """The code Lambda holds for a version, from its location, checked against its CodeSha256."""
+        context = ssl.create_default_context(cafile=self.verify) if self.verify else None
         try:
-            body = self.s3.get_object(Bucket=self.artifacts_bucket, Key=key)["Body"].read()
-        except self.s3.exceptions.NoSuchKey as error:
-            raise RunnerError(
-                f"the deployed package s3://{self.artifacts_bucket}/{key} is missing"
-            ) from error
+            with urllib.request.urlopen(location, timeout=60, context=context) as response:  # noqa: S310 (the stand-in)
+                body = response.read()
+        except urllib.error.URLError as error:
+            raise RunnerError(f"the code of {kind} {name} is not at {location}: {error}") from error
         actual = base64.b64encode(hashlib.sha256(body).digest()).decode()
         if actual != code_sha256:
             raise RunnerError(
-                f"s3://{self.artifacts_bucket}/{key} has CodeSha256 {actual}, "
-                f"but the stand-in reports {code_sha256} for the deployed {prefix[:-1]} {name}"
+                f"the code at {location} has CodeSha256 {actual}, "
+                f"but the stand-in reports {code_sha256} for the deployed {kind} {name}"
             )
         target.write_bytes(body)
-        log(f"{prefix[:-1]} package {key} matches the deployed CodeSha256 {code_sha256}")
+        log(f"{kind} {name}: code matches the deployed CodeSha256 {code_sha256}")
         return target
 
     def execution_environment(self, function: DeployedFunction) -> ExecutionEnvironment:
@@ -473,10 +473,20 @@ class LocalLambdaService:
             packages = root / "packages"
             packages.mkdir()
             function_zip = self._fetch_package(
-                "functions", function.name, function.code_sha256, packages / "function.zip"
+                f"function version {function.version} of",
+                function.name,
+                function.code_location,
+                function.code_sha256,
+                packages / "function.zip",
             )
             layer_zips = [
-                self._fetch_package("layers", layer.name, layer.code_sha256, packages / f"layer-{index}.zip")
+                self._fetch_package(
+                    f"layer version {layer.version} of",
+                    layer.name,
+                    layer.location,
+                    layer.code_sha256,
+                    packages / f"layer-{index}.zip",
+                )
                 for index, layer in enumerate(function.layers)
             ]
             environment = ExecutionEnvironment(self, function, root, function_zip, layer_zips)
@@ -834,13 +844,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--endpoint", required=True, help="the stand-in, e.g. http://127.0.0.1:5000")
-    parser.add_argument("--artifacts-bucket", required=True, help="bucket holding the deployed packages")
     parser.add_argument("--bucket", required=True, help="trigger bucket the objects are in")
     parser.add_argument("--key", action="append", required=True, help="object key (repeatable)")
     parser.add_argument("--region", default="us-east-1")
     args = parser.parse_args(argv)
     try:
-        with LocalLambdaService(args.endpoint, args.artifacts_bucket, args.region) as service:
+        with LocalLambdaService(args.endpoint, args.region) as service:
             for result in process_new_objects(service, args.bucket, args.key):
                 invocation = result["invocation"]
                 print(

@@ -14,6 +14,10 @@ stand-in's server process, before the first request (``apply_all``).
   next apply).
 - ``Invoke`` with ``InvocationType=DryRun`` only checks permission, as in AWS (moto would try to
   run the function in Docker).
+- ``GetFunction``'s ``Code.Location`` and ``GetLayerVersion``'s ``Content.Location`` are URLs the
+  stand-in serves the code from (``CodeLocationMiddleware``), as Lambda's presigned URLs do; moto's
+  are placeholders. Lambda keeps every version's code itself, so a rollback to a version whose
+  package the artifacts bucket no longer holds still runs.
 - Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
   them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import os
 from typing import Any
 from urllib.parse import unquote
 
@@ -196,9 +201,75 @@ def patch_emf_extraction() -> None:
     LogsBackend.put_log_events = put_log_events
 
 
+CODE_PATH = "/_standin/code/"
+
+
+def code_location(kind: str, account: str, region: str, name: str, version: object) -> str:
+    endpoint = os.environ.get("STANDIN_ENDPOINT", "https://127.0.0.1")
+    return f"{endpoint}{CODE_PATH}{kind}/{account}/{region}/{name}/{version}"
+
+
+def patch_code_locations() -> None:
+    from moto.awslambda.models import LambdaFunction, LayerVersion
+
+    original_code = LambdaFunction.get_code
+    original_layer = LayerVersion.get_layer_version
+
+    @functools.wraps(original_code)
+    def get_code(self: Any) -> dict[str, Any]:
+        response = original_code(self)
+        if "Code" in response and "ImageUri" not in response["Code"]:
+            response["Code"]["Location"] = code_location(
+                "function", self.account_id, self.region, self.function_name, self.version
+            )
+        return response
+
+    @functools.wraps(original_layer)
+    def get_layer_version(self: Any) -> dict[str, Any]:
+        response = original_layer(self)
+        response["Content"]["Location"] = code_location(
+            "layer", self.account_id, self.region, self.name, self.version
+        )
+        return response
+
+    LambdaFunction.get_code = get_code
+    LayerVersion.get_layer_version = get_layer_version
+
+
+class CodeLocationMiddleware:
+    """Serves the code of a function version or layer version at the Location moto now reports."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(CODE_PATH):
+            return self.app(environ, start_response)
+        from moto.awslambda.utils import get_backend
+
+        try:
+            kind, account, region, name, version = path[len(CODE_PATH) :].split("/")
+            backend = get_backend(account, region)
+            if kind == "function":
+                qualifier = None if version == "$LATEST" else version
+                body = backend.get_function(name, qualifier).code_bytes
+            else:
+                body = backend.get_layer_version(name, version).code_bytes
+        except Exception as error:  # an unknown function, version or layer
+            message = f"no code at {path}: {error}".encode()
+            start_response(
+                "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(message)))]
+            )
+            return [message]
+        start_response("200 OK", [("Content-Type", "application/zip"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
 def apply_all() -> None:
     patch_lambda_configuration()
     patch_alarm_initial_state()
     patch_create_bucket_tags()
     patch_lambda_dry_run()
     patch_emf_extraction()
+    patch_code_locations()

@@ -61,9 +61,9 @@ class LocalStack:
 
     def process(self, keys: list[str], region: str = REGION) -> list[dict]:
         """Deliver S3's events for these keys to the deployed function, as Lambda would."""
-        buckets = self.region_outputs[region]["buckets"]
-        with LocalLambdaService(self.endpoint, buckets["artifacts_bucket_name"], region) as service:
-            return process_new_objects(service, buckets["trigger_bucket_name"], keys)
+        trigger = self.region_outputs[region]["buckets"]["trigger_bucket_name"]
+        with LocalLambdaService(self.endpoint, region) as service:
+            return process_new_objects(service, trigger, keys)
 
     def read_json(self, bucket: str, key: str, region: str = REGION) -> dict:
         return json.loads(self.client("s3", region).get_object(Bucket=bucket, Key=key)["Body"].read())

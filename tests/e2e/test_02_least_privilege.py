@@ -27,8 +27,7 @@ def error_code(call) -> str:
 @pytest.fixture(scope="module")
 def role_s3(local_stack):
     """An S3 client with the credentials Lambda gives the function (its execution role)."""
-    buckets = local_stack.outputs["buckets"]
-    with LocalLambdaService(local_stack.endpoint, buckets["artifacts_bucket_name"], REGION) as service:
+    with LocalLambdaService(local_stack.endpoint, REGION) as service:
         function = service.deployed_function(local_stack.outputs["function"]["invoke_target_arn"])
         yield service.as_function_role(function, "s3")
 

@@ -162,7 +162,9 @@ def alarm_inbox(local_stack):
     return url
 
 
-def test_a_broken_build_fails_the_canary_and_is_rolled_back(local_stack, alarm_inbox, tmp_path):
+def test_a_broken_build_fails_the_canary_and_is_rolled_back(
+    local_stack, alarm_inbox, changed_requirements, tmp_path
+):
     previous = {region: alias(local_stack, region)["FunctionVersion"] for region in REGIONS}
     broken = changed_source(
         tmp_path,
@@ -170,7 +172,7 @@ def test_a_broken_build_fails_the_canary_and_is_rolled_back(local_stack, alarm_i
         "\n\ndef handler(event, context):  # a deliberately broken build\n"
         '    raise RuntimeError("deliberately broken build: raises on every object")\n',
     )
-    build_and_record(function_source=broken)
+    build_and_record(requirements=changed_requirements, function_source=broken)  # the layer as it is
 
     result = rollout()
 

@@ -57,7 +57,7 @@ def test_an_object_the_role_may_not_read_is_denied_and_ends_in_the_failure_queue
     sqs.purge_queue(QueueUrl=queue_url)  # the failures of the broken build, inspected and dismissed
     artifacts = outputs["buckets"]["artifacts_bucket_name"]
     key = outputs["layer"]["package_s3_key"]
-    with LocalLambdaService(local_stack.endpoint, artifacts, REGION) as service:
+    with LocalLambdaService(local_stack.endpoint, REGION) as service:
         [target] = service.notification_targets(outputs["buckets"]["trigger_bucket_name"])
         function = service.deployed_function(target.function_arn)
         invocation = service.invoke_async(function, service.s3_event(artifacts, key, target))

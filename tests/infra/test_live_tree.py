@@ -43,6 +43,7 @@ def test_the_expected_environments_and_regions_exist():
         "prod/eu-central-1",
         "prod/eu-west-1",
         "local/us-east-1",
+        "local/us-west-2",
     }
 
 
