@@ -46,7 +46,7 @@ def ensure_tls_files(directory: Path = TLS_DIR) -> TlsFiles:
     """The CA, server certificate and bundle, created on first use."""
     files = tls_files(directory)
     paths = (files.ca_cert, files.server_cert, files.server_key, files.bundle, files.java_truststore)
-    if all(path.exists() for path in paths):
+    if all(path.exists() for path in paths) and _meets_strict_verification(files.server_cert):
         return files
     directory.mkdir(parents=True, exist_ok=True)
     ca_pem, server_pem, key_pem = _make_certificates()
@@ -70,6 +70,22 @@ def _java_truststore(ca_pem: bytes) -> bytes:
     return pkcs12.serialize_java_truststore(
         [certificate], BestAvailableEncryption(JAVA_TRUSTSTORE_PASSWORD.encode())
     )
+
+
+def _meets_strict_verification(server_cert: Path) -> bool:
+    """Whether a certificate made earlier passes Python 3.13's VERIFY_X509_STRICT.
+
+    Strict verification (the default from Python 3.13) wants key identifiers; certificates made
+    by an earlier version of this module lack them and are made again.
+    """
+    from cryptography import x509
+
+    certificate = x509.load_pem_x509_certificate(server_cert.read_bytes())
+    try:
+        certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    except x509.ExtensionNotFound:
+        return False
+    return True
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -111,6 +127,7 @@ def _make_certificates() -> tuple[bytes, bytes, bytes]:
             ),
             critical=True,
         )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     server_key = ec.generate_private_key(ec.SECP256R1())
@@ -130,6 +147,12 @@ def _make_certificates() -> tuple[bytes, bytes, bytes]:
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(server_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     key_pem = server_key.private_bytes(

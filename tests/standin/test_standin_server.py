@@ -5,7 +5,10 @@ and the Lambda configuration moto drops. Each gap is shown next to the patched b
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 import time
+import urllib.parse
 import uuid
 
 import boto3
@@ -88,6 +91,17 @@ def test_the_tls_only_deny_denies_plain_http_and_allows_tls(standin, guarded_buc
     plain = plain_http_client(standin, "s3")
     assert error_code(lambda: plain.get_object(Bucket=guarded_bucket, Key="k")) == "AccessDenied"
     assert error_code(lambda: plain.put_object(Bucket=guarded_bucket, Key="k2", Body=b"x")) == "AccessDenied"
+
+
+def test_the_certificate_passes_strict_x509_verification(standin):
+    """Python 3.13 verifies strictly by default (key identifiers required): a client there trusts it."""
+    context = ssl.create_default_context(cafile=str(standin.ca_bundle))
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    address = urllib.parse.urlsplit(standin.endpoint)
+
+    with socket.create_connection((address.hostname, address.port)) as sock:
+        with context.wrap_socket(sock, server_hostname=address.hostname) as tls:
+            assert tls.version() in {"TLSv1.2", "TLSv1.3"}
 
 
 def test_an_upload_asking_for_another_encryption_is_denied_and_one_asking_for_none_is_not(
