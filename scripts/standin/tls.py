@@ -150,9 +150,7 @@ def _make_certificates() -> tuple[bytes, bytes, bytes]:
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
         )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(server_key.public_key()), critical=False
-        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(server_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     key_pem = server_key.private_bytes(

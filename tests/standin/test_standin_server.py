@@ -99,9 +99,11 @@ def test_the_certificate_passes_strict_x509_verification(standin):
     context.verify_flags |= ssl.VERIFY_X509_STRICT
     address = urllib.parse.urlsplit(standin.endpoint)
 
-    with socket.create_connection((address.hostname, address.port)) as sock:
-        with context.wrap_socket(sock, server_hostname=address.hostname) as tls:
-            assert tls.version() in {"TLSv1.2", "TLSv1.3"}
+    with (
+        socket.create_connection((address.hostname, address.port)) as sock,
+        context.wrap_socket(sock, server_hostname=address.hostname) as tls,
+    ):
+        assert tls.version() in {"TLSv1.2", "TLSv1.3"}
 
 
 def test_an_upload_asking_for_another_encryption_is_denied_and_one_asking_for_none_is_not(
