@@ -28,6 +28,17 @@ locals {
 
   offline_validate = get_env("TG_OFFLINE_VALIDATE", "false") == "true"
 
+  # The account bootstrap (bootstrap/github-oidc; bootstrap/local-account on the stand-in) creates,
+  # per environment, the permissions boundary every workload role carries and the CI roles. Their
+  # ARNs follow from the names; env.hcl may name an existing boundary instead (the bootstrap then
+  # uses that one too).
+  workload_boundary_arn = try(
+    local.env.workload_permissions_boundary_arn,
+    "arn:aws:iam::${local.account_id}:policy/boundaries/${local.project}-${local.environment}-workload",
+  )
+  deploy_role_arn = "arn:aws:iam::${local.account_id}:role/github-actions/${local.project}-github-${local.environment}-deploy"
+  plan_role_arn   = "arn:aws:iam::${local.account_id}:role/github-actions/${local.project}-github-${local.environment}-plan"
+
   default_tags = {
     Project     = local.project
     Environment = local.environment
@@ -131,6 +142,13 @@ terraform {
 # environment's settings from env.hcl. Each module declares the ones it uses; OpenTofu ignores the
 # rest. A unit's own terragrunt.hcl overrides any of them for that unit only.
 inputs = merge(
+  {
+    # iam: the boundary; buckets: who the key policy names (no tag makes a key anyone's). An
+    # environment without a plan role sets key_reader_arns = [] in its settings.
+    permissions_boundary_arn = local.workload_boundary_arn
+    key_administrator_arns   = [local.deploy_role_arn]
+    key_reader_arns          = [local.plan_role_arn]
+  },
   local.env.settings,
   {
     name_prefix        = local.name_prefix

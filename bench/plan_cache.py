@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from release import builds  # noqa: E402
-from release.stack import run_all, standin_env_vars  # noqa: E402
+from release.stack import bootstrap_local_account, run_all, standin_env_vars  # noqa: E402
 from standin.server import running_standin  # noqa: E402
 from toolchain import tools as toolchain  # noqa: E402
 
@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         packed_config = packed_mirror(Path(mirror))
         env_vars = standin_env_vars(endpoint)
         print("deploying the local environment once ...", flush=True)
+        bootstrap_local_account(env_vars)
         run_all("local", ["apply"], env_vars={**env_vars, "TG_BACKEND_BOOTSTRAP": "true"}, echo=False)
         times: dict[bool, list[float]] = {False: [], True: []}
         for run in range(args.runs):

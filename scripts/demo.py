@@ -6,7 +6,9 @@ Steps (each prints its progress):
      --runtime java: the Java 21 variant) and record them as the build the `local` environment runs
      (live/local/build.json);
   2. start the stand-in (moto server on a free 127.0.0.1 port; it stops when this command ends);
-  3. `terragrunt run --all apply` on live/local: buckets, iam, layer, function, in dependency order;
+  3. apply bootstrap/local-account (the account's workload permissions boundary, as an administrator
+     bootstraps a real account), then `terragrunt run --all apply` on live/local: buckets, iam,
+     layer, function, in dependency order;
   4. upload a sample file (and FILE=path) to the trigger bucket;
   5. run the deployed function on the S3 event, as Lambda would (scripts/standin/local_lambda.py);
   6. print the metadata record from the results bucket and a summary.
@@ -31,6 +33,7 @@ from release.stack import (
     LOCAL_STANDIN_FILE,
     ROOT,
     StackError,
+    bootstrap_local_account,
     print_timings,
     regions,
     run_all,
@@ -85,7 +88,9 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
         standin.write(LOCAL_STANDIN_FILE)
         env_vars = standin_env_vars(endpoint)
 
-        step(3, total, f"terragrunt run --all apply on live/{ENV}")
+        step(3, total, f"bootstrap the stand-in's account, then terragrunt run --all apply on live/{ENV}")
+        seconds = bootstrap_local_account(env_vars)
+        print(f"  bootstrap/local-account (the workload permissions boundary): {seconds:.1f} s")
         timings = run_all(ENV, ["apply"], env_vars={**env_vars, "TG_BACKEND_BOOTSTRAP": "true"})
         print_timings(timings, "  apply time per unit")
         buckets = unit_outputs(ENV, region, "buckets", env_vars)

@@ -11,7 +11,17 @@ locals {
     prod = 7200
   }
 
-  # A managed policy every workload role must carry as its permissions boundary (pass the same ARN
-  # to the iam units as permissions_boundary_arn). Strongly recommended; null for none.
-  workload_permissions_boundary_arn = null
+  # The branch the deploy and destroy workflows must run from: the deploy roles trust only
+  # .github/workflows/{deploy,destroy}.yml@refs/heads/<this> (the token's job_workflow_ref).
+  default_branch = "main"
+
+  # Environments whose read-only plans run on every pull request. Any other environment (prod)
+  # plans only in its GitHub Environment <env>-plan, which you give required reviewers: after
+  # approval, or by a reviewer's workflow_dispatch.
+  plan_on_pull_requests = ["dev", "staging"]
+
+  # Every workload role carries a permissions boundary the bootstrap creates per environment
+  # (modules/workload-boundary). To use an existing managed policy instead, set
+  # workload_permissions_boundary_arn in that environment's live/<env>/env.hcl locals: the iam
+  # units and the deploy role's condition then both use it. There is no way to have none.
 }

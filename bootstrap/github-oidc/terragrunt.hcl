@@ -92,9 +92,11 @@ inputs = {
   github_repository = local.settings.github_repository
   environments = {
     for name, regions in local.environment_regions : name => {
-      regions                      = regions
-      max_session_duration_seconds = lookup(local.settings.max_session_duration_seconds, name, 3600)
+      regions                        = regions
+      max_session_duration_seconds   = lookup(local.settings.max_session_duration_seconds, name, 3600)
+      plan_on_pull_requests          = contains(local.settings.plan_on_pull_requests, name)
+      existing_workload_boundary_arn = try(local.all_environments[name].workload_permissions_boundary_arn, null)
     }
   }
-  workload_permissions_boundary_arn = local.settings.workload_permissions_boundary_arn
+  default_branch = local.settings.default_branch
 }

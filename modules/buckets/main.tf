@@ -31,6 +31,13 @@ locals {
 resource "aws_kms_key" "this" {
   count = local.kms_enabled ? 1 : 0
 
+  lifecycle {
+    precondition {
+      condition     = length(var.key_administrator_arns) > 0
+      error_message = "create_kms_key needs key_administrator_arns (the deploy role): the key policy names who manages the key, no tag does."
+    }
+  }
+
   description             = "Encrypts the ${var.name_prefix} buckets, log groups, failure queues and alarm topics"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_days
@@ -59,6 +66,71 @@ data "aws_iam_policy_document" "kms" {
     principals {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    # The deploy role manages and uses this key because this policy names it. Its IAM policy
+    # grants nothing on existing keys (modules/github-oidc), so no other key becomes its own.
+    sid = "KeyAdministrationByTheDeployRole"
+    actions = [
+      "kms:CancelKeyDeletion",
+      "kms:CreateAlias",
+      "kms:Decrypt",
+      "kms:DeleteAlias",
+      "kms:DescribeKey",
+      "kms:DisableKeyRotation",
+      "kms:EnableKeyRotation",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:ListResourceTags",
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:UpdateAlias",
+      "kms:UpdateKeyDescription",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = var.key_administrator_arns
+    }
+  }
+
+  statement {
+    # Lambda (environment variables) and CloudWatch Logs take grants on the key for themselves.
+    sid       = "DeployRoleGrantsToAwsServicesOnly"
+    actions   = ["kms:CreateGrant"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = var.key_administrator_arns
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.key_reader_arns) > 0 ? [var.key_reader_arns] : []
+
+    content {
+      sid       = "PlanRoleReadsTheKeyConfiguration"
+      actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = statement.value
+      }
     }
   }
 
@@ -94,6 +166,13 @@ data "aws_iam_policy_document" "kms" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+
+    # Only this deployment's alarms, not any alarm of the account.
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"]
     }
   }
 }

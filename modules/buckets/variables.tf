@@ -27,6 +27,28 @@ variable "create_kms_key" {
   default     = false
 }
 
+variable "key_administrator_arns" {
+  description = "IAM roles the key policy names as the key's administrators and users (the environment's deploy role, arn:aws:iam::<account>:role/github-actions/<project>-github-<env>-deploy): they manage and use this key through its policy, not through a tag. Required with create_kms_key."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "key_administrator_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<path><name>)."
+  }
+}
+
+variable "key_reader_arns" {
+  description = "IAM roles the key policy lets read the key's configuration (the environment's read-only plan role), nothing else."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.key_reader_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "key_reader_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<path><name>)."
+  }
+}
+
 variable "kms_key_deletion_window_days" {
   description = "Days KMS waits before deleting the key after it is scheduled for deletion; 7-30."
   type        = number

@@ -12,13 +12,41 @@ locals {
   create_oidc_provider = var.existing_oidc_provider_arn == null
   oidc_provider_arn    = local.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.existing_oidc_provider_arn
 
-  # The token's sub claim (https://docs.github.com/en/actions/reference/security/oidc): a job that
-  # names a GitHub Environment gets ...:environment:<name>; a pull_request job without one gets
-  # ...:pull_request.
+  # The token's claims (https://docs.github.com/en/actions/reference/security/oidc). IAM checks
+  # sub, and since 2026 also GitHub's own claims such as job_workflow_ref and ref as condition keys
+  # of a trust policy. A job that names a GitHub Environment gets sub ...:environment:<name>; a
+  # pull_request job without one gets ...:pull_request.
   deploy_subject = { for name in keys(var.environments) : name => "repo:${var.github_repository}:environment:${name}" }
-  plan_subject   = "repo:${var.github_repository}:pull_request"
+  deploy_workflow_refs = [
+    for file in var.deploy_workflows : "${var.github_repository}/.github/workflows/${file}@refs/heads/${var.default_branch}"
+  ]
+  plan_subject = {
+    for name, environment in var.environments : name => (
+      environment.plan_on_pull_requests
+      ? "repo:${var.github_repository}:pull_request"
+      : "repo:${var.github_repository}:environment:${name}-plan"
+    )
+  }
+  # A pull request's job runs the workflow file of its merge ref (refs/pull/<n>/merge); a job in
+  # the <name>-plan environment may run from any ref, after that environment's approval.
+  plan_workflow_ref = {
+    for name, environment in var.environments : name => (
+      environment.plan_on_pull_requests
+      ? "${var.github_repository}/.github/workflows/${var.plan_workflow}@refs/pull/*/merge"
+      : "${var.github_repository}/.github/workflows/${var.plan_workflow}@*"
+    )
+  }
 
   plan_environments = { for name, environment in var.environments : name => environment if environment.plan_role }
+
+  # The boundary of each environment's workload roles: created here unless an existing one is named.
+  created_boundaries = { for name, environment in var.environments : name => environment if environment.existing_workload_boundary_arn == null }
+  workload_boundary_arn = {
+    for name, environment in var.environments : name => coalesce(
+      environment.existing_workload_boundary_arn,
+      try(module.workload_boundary[name].arn, null),
+    )
+  }
 
   role_names = {
     for name in keys(var.environments) : name => {
@@ -73,11 +101,26 @@ data "aws_iam_policy_document" "deploy_trust" {
     }
 
     # Exact match, no wildcard: only jobs of this repository that run in this GitHub Environment
-    # (and so pass its required reviewers and branch rules) get the token this role accepts.
+    # (and so pass its required reviewers) get the token this role accepts...
     condition {
       test     = "StringEquals"
       variable = "${local.oidc_host}:sub"
       values   = [local.deploy_subject[each.key]]
+    }
+
+    # ...and only the deploy and destroy workflows as they are on the default branch: another
+    # workflow, or these files on another branch, that names the environment gets no credentials
+    # even if the environment's branch rules were loosened.
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:job_workflow_ref"
+      values   = local.deploy_workflow_refs
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:ref"
+      values   = ["refs/heads/${var.default_branch}"]
     }
   }
 }
@@ -86,7 +129,7 @@ data "aws_iam_policy_document" "plan_trust" {
   for_each = local.plan_environments
 
   statement {
-    sid     = "GitHubActionsPullRequests"
+    sid     = each.value.plan_on_pull_requests ? "GitHubActionsPlanWorkflowOnPullRequests" : "GitHubActionsPlanWorkflowAfterApproval"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
@@ -100,14 +143,38 @@ data "aws_iam_policy_document" "plan_trust" {
       values   = [local.oidc_audience]
     }
 
-    # Pull-request jobs of this repository. GitHub issues no OIDC token to pull requests from
-    # forks, so this means branches of this repository: anyone who can push one can plan.
+    # Pull-request jobs of this repository (GitHub issues no OIDC token to pull requests from
+    # forks, so: anyone who can push a branch here), or, for an environment whose plans need
+    # approval, only jobs in its <name>-plan GitHub Environment.
     condition {
       test     = "StringEquals"
       variable = "${local.oidc_host}:sub"
-      values   = [local.plan_subject]
+      values   = [local.plan_subject[each.key]]
+    }
+
+    # Only the plan workflow: no other workflow a branch adds gets even read access.
+    condition {
+      test     = "StringLike"
+      variable = "${local.oidc_host}:job_workflow_ref"
+      values   = [local.plan_workflow_ref[each.key]]
     }
   }
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The workload permissions boundary of each environment (modules/workload-boundary)
+# ---------------------------------------------------------------------------------------------------
+
+module "workload_boundary" {
+  source   = "../workload-boundary"
+  for_each = local.created_boundaries
+
+  project     = var.project
+  environment = each.key
+  account_id  = var.account_id
+  regions     = each.value.regions
+  path        = var.boundary_path
+  tags        = var.tags
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -119,7 +186,7 @@ resource "aws_iam_role" "deploy" {
 
   name                 = local.role_names[each.key].deploy
   path                 = var.role_path
-  description          = "GitHub Actions deploys of ${var.github_repository} to ${each.key} (GitHub Environment ${each.key} only)"
+  description          = "GitHub Actions deploys of ${var.github_repository} to ${each.key} (deploy/destroy workflows on ${var.default_branch}, GitHub Environment ${each.key} only)"
   assume_role_policy   = data.aws_iam_policy_document.deploy_trust[each.key].json
   max_session_duration = each.value.max_session_duration_seconds
   permissions_boundary = var.ci_permissions_boundary_arn
@@ -155,7 +222,7 @@ resource "aws_iam_role" "plan" {
 
   name                 = local.role_names[each.key].plan
   path                 = var.role_path
-  description          = "Read-only plans of ${var.github_repository} pull requests against ${each.key}"
+  description          = "Read-only, lock-free plans of ${var.github_repository} against ${each.key}"
   assume_role_policy   = data.aws_iam_policy_document.plan_trust[each.key].json
   max_session_duration = each.value.max_session_duration_seconds
   permissions_boundary = var.ci_permissions_boundary_arn

@@ -17,19 +17,18 @@ locals {
       # state key is the unit's path, live/<env>/<region>/<unit>/tofu.tfstate.
       state_buckets = [for region in environment.regions : "arn:${local.partition}:s3:::${var.project}-tfstate-${local.account_id}-${region}"]
       state_objects = [for region in environment.regions : "arn:${local.partition}:s3:::${var.project}-tfstate-${local.account_id}-${region}/live/${name}/*"]
-      state_locks   = [for region in environment.regions : "arn:${local.partition}:s3:::${var.project}-tfstate-${local.account_id}-${region}/live/${name}/*.tflock"]
 
-      buckets          = ["arn:${local.partition}:s3:::${var.project}-${name}-*"]
-      artifact_objects = ["arn:${local.partition}:s3:::${var.project}-${name}-*-artifacts-${local.account_id}/*"]
-      roles            = ["arn:${local.partition}:iam::${local.account_id}:role/${var.project}-${name}-*"]
-      functions        = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:function:${var.project}-${name}-*"]
-      layers           = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:layer:${var.project}-${name}-*"]
-      log_groups       = [for region in environment.regions : "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:/aws/lambda/${var.project}-${name}-*"]
-      queues           = [for region in environment.regions : "arn:${local.partition}:sqs:${region}:${local.account_id}:${var.project}-${name}-*"]
-      topics           = [for region in environment.regions : "arn:${local.partition}:sns:${region}:${local.account_id}:${var.project}-${name}-*"]
-      alarms           = [for region in environment.regions : "arn:${local.partition}:cloudwatch:${region}:${local.account_id}:alarm:${var.project}-${name}-*"]
-      keys             = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:key/*"]
-      aliases          = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:alias/${var.project}-${name}-*"]
+      buckets            = ["arn:${local.partition}:s3:::${var.project}-${name}-*"]
+      artifact_objects   = ["arn:${local.partition}:s3:::${var.project}-${name}-*-artifacts-${local.account_id}/*"]
+      roles              = ["arn:${local.partition}:iam::${local.account_id}:role/${var.project}-${name}-*"]
+      functions          = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:function:${var.project}-${name}-*"]
+      layers             = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:layer:${var.project}-${name}-*"]
+      log_groups         = [for region in environment.regions : "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:/aws/lambda/${var.project}-${name}-*"]
+      queues             = [for region in environment.regions : "arn:${local.partition}:sqs:${region}:${local.account_id}:${var.project}-${name}-*"]
+      topics             = [for region in environment.regions : "arn:${local.partition}:sns:${region}:${local.account_id}:${var.project}-${name}-*"]
+      alarms             = [for region in environment.regions : "arn:${local.partition}:cloudwatch:${region}:${local.account_id}:alarm:${var.project}-${name}-*"]
+      any_key_in_regions = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:key/*"]
+      aliases            = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:alias/${var.project}-${name}-*"]
     }
   }
 
@@ -84,23 +83,27 @@ locals {
     "iam:PutRolePermissionsBoundary",
   ]
 
+  # No iam:UpdateAssumeRolePolicy: a deploy job could otherwise make a workload role trust itself
+  # and take the role's data access. A workload role's trust is set when the role is created
+  # (modules/iam); changing it is an administrator's apply.
   role_other_write_actions = [
     "iam:DeleteRole",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
-    "iam:UpdateAssumeRolePolicy",
     "iam:TagRole",
     "iam:UntagRole",
     "iam:ListInstanceProfilesForRole",
   ]
 
-  workload_boundary_required = var.workload_permissions_boundary_arn != null
-
-  key_read_actions = [
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListResourceTags",
+  # What may change an IAM managed policy: none of it on a workload boundary, by anyone but the
+  # bootstrap's administrator.
+  policy_write_actions = [
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
   ]
 }
 
@@ -200,30 +203,40 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = local.workload_boundary_required ? "WriteWorkloadRolePoliciesWithinBoundary" : "WriteWorkloadRolePolicies"
+    # Every role a deploy job creates or writes a policy on carries this environment's boundary:
+    # an inline AdministratorAccess on it is still capped by modules/workload-boundary.
+    sid       = "WriteWorkloadRolePoliciesWithinBoundary"
     actions   = local.role_boundable_actions
     resources = local.scopes[each.key].roles
 
-    dynamic "condition" {
-      for_each = local.workload_boundary_required ? [var.workload_permissions_boundary_arn] : []
-
-      content {
-        test     = "StringEquals"
-        variable = "iam:PermissionsBoundary"
-        values   = [condition.value]
-      }
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.workload_boundary_arn[each.key]]
     }
   }
 
-  dynamic "statement" {
-    for_each = local.workload_boundary_required ? [1] : []
+  statement {
+    sid       = "KeepWorkloadBoundary"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/*"]
+  }
 
-    content {
-      sid       = "KeepWorkloadBoundary"
-      effect    = "Deny"
-      actions   = ["iam:DeleteRolePermissionsBoundary"]
-      resources = local.scopes[each.key].roles
-    }
+  statement {
+    sid       = "NeverChangeTheBoundary"
+    effect    = "Deny"
+    actions   = local.policy_write_actions
+    resources = [local.workload_boundary_arn[each.key]]
+  }
+
+  statement {
+    # A deploy job never acts as another role, whatever a trust policy says (a role created with
+    # a trust naming the CI role would otherwise hand over its permissions).
+    sid       = "NeverAssumeOtherRoles"
+    effect    = "Deny"
+    actions   = ["sts:AssumeRole"]
+    resources = ["*"]
   }
 
   statement {
@@ -252,7 +265,6 @@ data "aws_iam_policy_document" "deploy" {
     actions = [
       "lambda:Get*",
       "lambda:List*",
-      "lambda:AddPermission",
       "lambda:CreateAlias",
       "lambda:CreateFunction",
       "lambda:DeleteAlias",
@@ -271,6 +283,20 @@ data "aws_iam_policy_document" "deploy" {
       "lambda:UpdateFunctionEventInvokeConfig",
     ]
     resources = local.scopes[each.key].functions
+  }
+
+  statement {
+    # Who may invoke a function: S3 (the trigger bucket's notification) and nobody else, so a
+    # deploy job cannot open a function to another account or to everyone.
+    sid       = "FunctionInvokePermissionForS3Only"
+    actions   = ["lambda:AddPermission"]
+    resources = local.scopes[each.key].functions
+
+    condition {
+      test     = "StringEquals"
+      variable = "lambda:Principal"
+      values   = ["s3.amazonaws.com"]
+    }
   }
 
   statement {
@@ -339,12 +365,15 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   # --- customer-managed key (buckets unit, when create_kms_key) ----------------------------------
+  # A key is the deploy role's because its key policy names the role (modules/buckets,
+  # key_administrator_arns), not because of a tag: nothing below reaches an existing key, so
+  # tagging some other key in the account gives this role nothing.
 
   statement {
-    # A key has no ARN before it exists: "*" limited by the tags the request must carry (the
-    # provider's default_tags Project and Environment) and by region.
+    # A key has no ARN before it exists; CreateKey reaches no existing key. Region-bound, and the
+    # request must carry this environment's tags (the provider's default_tags).
     sid       = "CreateKeysTaggedForThisEnvironment"
-    actions   = ["kms:CreateKey", "kms:TagResource"]
+    actions   = ["kms:CreateKey"]
     resources = ["*"]
 
     condition {
@@ -367,53 +396,30 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid = "ManageKeysOfThisEnvironment"
-    actions = concat(local.key_read_actions, [
-      "kms:CreateAlias",
-      "kms:Decrypt",
-      "kms:DeleteAlias",
-      "kms:DisableKeyRotation",
-      "kms:EnableKeyRotation",
-      "kms:Encrypt",
-      "kms:GenerateDataKey",
-      "kms:PutKeyPolicy",
-      "kms:ScheduleKeyDeletion",
-      "kms:TagResource",
-      "kms:UntagResource",
-      "kms:UpdateAlias",
-      "kms:UpdateKeyDescription",
-    ])
-    resources = local.scopes[each.key].keys
+    # AWS authorises the tags of CreateKey as kms:TagResource on every key of the account and
+    # region (an IAM policy "not restricted to particular KMS keys"). Limited to writing this
+    # environment's own tag values with the default tag keys: retagging another key that way
+    # grants nothing, since no policy here grants anything by tag.
+    sid       = "TagNewKeysForThisEnvironment"
+    actions   = ["kms:TagResource"]
+    resources = local.scopes[each.key].any_key_in_regions
 
     condition {
       test     = "StringEquals"
-      variable = "aws:ResourceTag/Environment"
+      variable = "aws:RequestTag/Environment"
       values   = [each.key]
     }
 
     condition {
       test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
+      variable = "aws:RequestTag/Project"
       values   = [var.project]
     }
-  }
-
-  statement {
-    # Lambda (environment variables) and CloudWatch Logs take grants on the key for themselves.
-    sid       = "GrantKeysOfThisEnvironmentToAwsServices"
-    actions   = ["kms:CreateGrant"]
-    resources = local.scopes[each.key].keys
 
     condition {
-      test     = "Bool"
-      variable = "kms:GrantIsForAWSResource"
-      values   = ["true"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Environment"
-      values   = [each.key]
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["Environment", "ManagedBy", "Project", "Repository", "Unit"]
     }
   }
 
@@ -452,7 +458,9 @@ data "aws_iam_policy_document" "deploy" {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Plan: read everything the units manage, write nothing but the state lock
+# Plan: read everything the units manage, write nothing. Plans run lock-free (`make plan` passes
+# -lock=false): a plan that races an apply may show a stale diff, but cannot block or corrupt it.
+# Keys are read through their key policies (key_reader_arns in modules/buckets).
 # ---------------------------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "plan" {
@@ -468,13 +476,6 @@ data "aws_iam_policy_document" "plan" {
     sid       = "ReadStateOfThisEnvironment"
     actions   = ["s3:GetObject"]
     resources = local.scopes[each.key].state_objects
-  }
-
-  statement {
-    # A plan takes the S3-native lock (<key>.tflock) and releases it; no state object is written.
-    sid       = "LockStateOfThisEnvironment"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = local.scopes[each.key].state_locks
   }
 
   statement {
@@ -536,18 +537,6 @@ data "aws_iam_policy_document" "plan" {
     sid       = "ReadAlarms"
     actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]
     resources = local.scopes[each.key].alarms
-  }
-
-  statement {
-    sid       = "ReadKeysOfThisEnvironment"
-    actions   = local.key_read_actions
-    resources = local.scopes[each.key].keys
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Environment"
-      values   = [each.key]
-    }
   }
 
   statement {

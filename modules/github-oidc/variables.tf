@@ -25,11 +25,13 @@ variable "github_repository" {
 }
 
 variable "environments" {
-  description = "The environments of this account, keyed by name (the GitHub Environment name and the live/<name>/ folder, e.g. dev). Each gets a deploy role, assumable only by jobs running in that GitHub Environment, and unless plan_role = false a read-only plan role for pull-request jobs. regions: the AWS regions it runs in (live/<name>/<region>/), named in every regional ARN of its policies. max_session_duration_seconds: longest session a workflow may request, 3600-43200 (IAM limits; a prod rollout with health gates may need more than 1 h), default 3600. plan_role: create the plan role, default true."
+  description = "The environments of this account, keyed by name (the GitHub Environment name and the live/<name>/ folder, e.g. dev). Each gets a deploy role, assumable only by the deploy and destroy workflows on the default branch in that GitHub Environment, a read-only plan role unless plan_role = false, and the permissions boundary of its workload roles. regions: the AWS regions it runs in (live/<name>/<region>/), named in every regional ARN of its policies. max_session_duration_seconds: longest session a workflow may request, 3600-43200 (IAM limits; a prod rollout with health gates may need more than 1 h), default 3600. plan_role: create the plan role, default true. plan_on_pull_requests: the plan role trusts every pull-request job of the plan workflow; false (the default) trusts only plan jobs in the GitHub Environment <name>-plan, which an adopter gives required reviewers, so plans against it run only after approval or on workflow_dispatch by a reviewer. existing_workload_boundary_arn: a managed policy already in the account to use as the workload boundary instead of creating <project>-<name>-workload (there is always a boundary)."
   type = map(object({
-    regions                      = list(string)
-    max_session_duration_seconds = optional(number, 3600)
-    plan_role                    = optional(bool, true)
+    regions                        = list(string)
+    max_session_duration_seconds   = optional(number, 3600)
+    plan_role                      = optional(bool, true)
+    plan_on_pull_requests          = optional(bool, false)
+    existing_workload_boundary_arn = optional(string)
   }))
 
   validation {
@@ -38,13 +40,14 @@ variable "environments" {
   }
 
   validation {
-    # Lowercase because the names are part of S3 bucket names; "local" is the stand-in and
-    # "github" would make the CI roles' own names match the workload name pattern.
+    # Lowercase because the names are part of S3 bucket names; "local" is the stand-in, "github"
+    # would make the CI roles' own names match the workload name pattern and "tfstate" the state
+    # buckets' names (<project>-tfstate-*).
     condition = alltrue([
       for name in keys(var.environments) :
-      can(regex("^[a-z][a-z0-9]{1,15}$", name)) && !contains(["local", "github"], name)
+      can(regex("^[a-z][a-z0-9]{1,15}$", name)) && !contains(["local", "github", "tfstate"], name)
     ])
-    error_message = "Environment names must be 2-16 lowercase letters and digits starting with a letter (e.g. dev, staging, prod), and not \"local\" (the stand-in) or \"github\"."
+    error_message = "Environment names must be 2-16 lowercase letters and digits starting with a letter (e.g. dev, staging, prod), and not \"local\" (the stand-in), \"github\" (the CI roles) or \"tfstate\" (the state buckets)."
   }
 
   validation {
@@ -61,6 +64,14 @@ variable "environments" {
       environment.max_session_duration_seconds >= 3600 && environment.max_session_duration_seconds <= 43200
     ])
     error_message = "max_session_duration_seconds must be between 3600 and 43200 (1-12 hours, the IAM limits)."
+  }
+
+  validation {
+    condition = alltrue([
+      for environment in values(var.environments) :
+      environment.existing_workload_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", coalesce(environment.existing_workload_boundary_arn, "-")))
+    ])
+    error_message = "existing_workload_boundary_arn must be a managed policy ARN of this account (arn:aws:iam::<account>:policy/<name>); leave it out to have the bootstrap create the boundary."
   }
 }
 
@@ -112,15 +123,43 @@ variable "ci_permissions_boundary_arn" {
   }
 }
 
-variable "workload_permissions_boundary_arn" {
-  description = "ARN of a managed policy that every workload role the deploy roles create or change must carry as its permissions boundary (pass the same ARN to the iam module as permissions_boundary_arn). Strongly recommended: without it a deploy role can write any inline policy on a <project>-<environment>-* role it creates. null for no such condition."
+variable "default_branch" {
+  description = "The repository's default branch: the only ref the deploy and destroy workflows may assume the deploy roles from (the token's job_workflow_ref and ref claims)."
   type        = string
-  default     = null
+  default     = "main"
 
   validation {
-    condition     = var.workload_permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.workload_permissions_boundary_arn))
-    error_message = "workload_permissions_boundary_arn must be null or a managed policy ARN (arn:aws:iam::<account>:policy/<name>)."
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,255}$", var.default_branch)) && !startswith(var.default_branch, "refs/")
+    error_message = "default_branch must be a branch name such as \"main\" (without refs/heads/)."
   }
+}
+
+variable "deploy_workflows" {
+  description = "File names under .github/workflows/ whose jobs may assume the deploy roles (the token's job_workflow_ref)."
+  type        = list(string)
+  default     = ["deploy.yml", "destroy.yml"]
+
+  validation {
+    condition     = length(var.deploy_workflows) > 0 && alltrue([for name in var.deploy_workflows : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", name))])
+    error_message = "deploy_workflows must list workflow file names such as \"deploy.yml\"."
+  }
+}
+
+variable "plan_workflow" {
+  description = "File name under .github/workflows/ whose jobs may assume the plan roles."
+  type        = string
+  default     = "plan.yml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.plan_workflow))
+    error_message = "plan_workflow must be a workflow file name such as \"plan.yml\"."
+  }
+}
+
+variable "boundary_path" {
+  description = "IAM path of the workload boundary policies the module creates (modules/workload-boundary)."
+  type        = string
+  default     = "/boundaries/"
 }
 
 variable "tags" {

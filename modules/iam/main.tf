@@ -112,9 +112,17 @@ data "aws_iam_policy_document" "permissions" {
     for_each = local.uses_kms ? [var.kms_key_arns] : []
 
     content {
-      sid       = "UseProjectKeys"
+      # Only through S3 (reading uploads, writing records) and SQS (the failure queue): the role's
+      # credentials cannot decrypt anything with the key directly.
+      sid       = "UseProjectKeysThroughS3AndSqs"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = statement.value
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com", "sqs.${local.region}.amazonaws.com"]
+      }
     }
   }
 

@@ -96,13 +96,12 @@ variable "enable_vpc_access" {
 }
 
 variable "permissions_boundary_arn" {
-  description = "ARN of an IAM policy to set as the role's permissions boundary, or null for none."
+  description = "ARN of the environment's workload permissions boundary (modules/workload-boundary, created by the account bootstrap): the role always carries it, and the deploy roles may create the role only with it."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::(\\d{12}|aws):policy/.+$", var.permissions_boundary_arn))
-    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or null."
+    condition     = can(regex("^arn:aws[a-z-]*:iam::\\d{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the IAM policy ARN of the environment's workload boundary (arn:aws:iam::<account>:policy/boundaries/<project>-<env>-workload)."
   }
 }
 

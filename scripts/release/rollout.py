@@ -303,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "plan":
             log_file = REPORTS / f"{args.env}{'-' + args.region if args.region else ''}-plan.log"
-            timings = run_all(args.env, ["plan"], region=args.region, log_file=log_file)
+            # Lock-free: a plan writes neither state nor lock, so the read-only plan roles suffice
+            # and a plan never blocks an apply (it may show a diff an apply is about to make).
+            timings = run_all(args.env, ["plan", "-lock=false"], region=args.region, log_file=log_file)
             print_timings(timings, "plan time per unit")
             if args.summary:
                 args.summary.write_text(plan_summary(log_file, args.env, args.region), encoding="utf-8")

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -228,6 +229,33 @@ def unit_outputs(env: str, region: str, unit: str, env_vars: dict[str, str] | No
     if result.returncode != 0:
         raise StackError(f"terragrunt output failed in {unit_dir}:\n{result.stderr[-2000:]}")
     return {name: value["value"] for name, value in json.loads(result.stdout).items()}
+
+
+LOCAL_ACCOUNT_BOOTSTRAP = ROOT / "bootstrap" / "local-account"
+
+
+def bootstrap_local_account(env_vars: dict[str, str]) -> float:
+    """Apply bootstrap/local-account to the stand-in: the local workload boundary, which every
+    live/local role carries, as an administrator bootstraps a real account before its first deploy.
+    Returns the seconds it took."""
+    started = time.monotonic()
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    log_file = REPORTS / "local-account-bootstrap.log"
+    result = subprocess.run(
+        ["terragrunt", "run", "--non-interactive", "--no-color", "--", "apply", "-auto-approve"],
+        cwd=LOCAL_ACCOUNT_BOOTSTRAP,
+        env=toolchain_env(**env_vars, TG_BACKEND_BOOTSTRAP="true"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log_file.write_text(result.stdout + result.stderr, encoding="utf-8")
+    if result.returncode != 0:
+        raise StackError(
+            f"the stand-in account's bootstrap failed (exit {result.returncode}); log: {log_file}\n"
+            f"{result.stderr[-2000:]}"
+        )
+    return time.monotonic() - started
 
 
 def print_timings(timings: list[UnitTiming], title: str) -> None:

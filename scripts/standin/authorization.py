@@ -23,12 +23,12 @@ Who asks, from the request's SigV4 credential:
 
 What is asked: the IAM action (S3's from the request's method and sub-resource, ``S3_ACTIONS``;
 others from the operation), the resource ARN where the service names one, and the context keys AWS
-sets: ``aws:SecureTransport``, ``s3:TlsVersion``, ``aws:PrincipalArn``/``Account``, the S3
-encryption headers, and ``lambda:SourceFunctionArn`` for requests made with credentials the Lambda
-stand-in obtained for a function (as Lambda adds it in AWS). An S3 read of an SSE-KMS object (or a
-write into an SSE-KMS bucket) and a send to a KMS-encrypted queue also need ``kms:Decrypt`` /
-``kms:GenerateDataKey`` on the key, with ``kms:ViaService``, as in AWS; and without
-``s3:ListBucket`` a missing key answers 403, not 404.
+sets: ``aws:SecureTransport``, ``s3:TlsVersion``, ``aws:PrincipalArn``/``Account``,
+``aws:RequestedRegion`` (not for S3), the S3 encryption headers, and ``lambda:SourceFunctionArn``
+for requests made with credentials the Lambda stand-in obtained for a function (as Lambda adds it
+in AWS). An S3 read of an SSE-KMS object (or a write into an SSE-KMS bucket) and a send to a
+KMS-encrypted queue also need ``kms:Decrypt`` / ``kms:GenerateDataKey`` on the key, with
+``kms:ViaService``, as in AWS; and without ``s3:ListBucket`` a missing key answers 403, not 404.
 
 Each denial is logged with the evaluator's reasons (build/standin*.log).
 """
@@ -448,6 +448,7 @@ class Authorizer:
         action = f"{prefix}:{'InvokeFunction' if (prefix, operation) == ('lambda', 'Invoke') else operation}"
         context = _transport_context(current_environ(), s3=False)
         region = response.region
+        context["aws:RequestedRegion"] = region
         account = response.current_account
         resource, policy = "*", None
         if prefix == "sqs":

@@ -105,13 +105,20 @@ class Simulator:
             except subprocess.TimeoutExpired:
                 self._process.kill()
 
-    def simulate(self, simulation: dict) -> Decision:
-        """Run one iam-simulate Simulation as given (its own field names)."""
+    def simulate(self, simulation: dict, *, verbatim: bool = False) -> Decision:
+        """Run one iam-simulate Simulation as given (its own field names).
+
+        ``verbatim`` keeps every context key as given instead of dropping the ones the service
+        reference does not list for the action. An OIDC provider's ``<provider>:aud`` and
+        ``<provider>:sub`` keys are named after the provider, so the reference cannot list them for
+        ``sts:AssumeRoleWithWebIdentity``; a trust policy's conditions on them need ``verbatim``.
+        """
         with self._lock:
             self._next_id += 1
             request_id = self._next_id
             try:
-                self._process.stdin.write(json.dumps({"id": request_id, "simulation": simulation}) + "\n")
+                message = {"id": request_id, "simulation": simulation, "verbatim": verbatim}
+                self._process.stdin.write(json.dumps(message) + "\n")
                 self._process.stdin.flush()
                 line = self._process.stdout.readline()
             except (BrokenPipeError, ValueError) as error:
@@ -132,6 +139,7 @@ class Simulator:
         identity_policies: list[Any] | None = None,
         resource_policy: Any = None,
         boundary_policies: list[Any] | None = None,
+        verbatim: bool = False,
     ) -> Decision:
         """Would AWS allow ``principal`` to do ``action`` on ``resource`` given these policies?"""
         simulation: dict[str, Any] = {
@@ -155,4 +163,4 @@ class Simulator:
                 {"name": f"boundary-{index}", "policy": policy_document(policy)}
                 for index, policy in enumerate(boundary_policies)
             ]
-        return self.simulate(simulation)
+        return self.simulate(simulation, verbatim=verbatim)

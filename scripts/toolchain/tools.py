@@ -203,6 +203,46 @@ def go_build(tool_dir: Path, package: str, ldflags: str, output: Path) -> None:
     partial.replace(output)
 
 
+def digest_file(binary: Path) -> Path:
+    return binary.with_name(binary.name + ".sha256")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def record_digest(binary: Path) -> None:
+    """Write the SHA-256 of a binary just built beside it, so every later reuse can check it."""
+    digest_file(binary).write_text(sha256_of(binary) + "\n", encoding="utf-8")
+
+
+def verify_cached(binary: Path) -> None:
+    """Refuse a cached binary that is not byte for byte what this cache built.
+
+    The cache is per user and outside the clone, so anything that can write there could swap a
+    tool every later clone runs. A source build is not byte-reproducible across Go releases, so the
+    pin is the digest recorded at build time, not one in the repository; the verified-download path
+    (a release channel) pins upstream digests in versions.toml instead.
+    """
+    recorded = digest_file(binary)
+    if not recorded.exists():
+        # Built before digests were recorded: record it now (trust on first use), say so.
+        record_digest(binary)
+        log(f"{binary}: no recorded digest; recorded {recorded.read_text().strip()} (first use)")
+        return
+    expected = recorded.read_text(encoding="utf-8").strip()
+    actual = sha256_of(binary)
+    if actual != expected:
+        raise SetupError(
+            f"cached {binary} has sha256 {actual}, not the {expected} recorded when it was built: "
+            f"the cache was changed. Delete {binary.parent} and run `make setup` to rebuild it."
+        )
+
+
 def report_measurement(package: str, time_output: str) -> None:
     """Print GNU time's wall clock and peak memory of a build, and whatever else the build said."""
     fields = {}
@@ -257,11 +297,13 @@ def ensure_go_tool(tool: GoTool) -> None:
     check_go_mod_pin(tool_dir, tool.module, tool.version)
     binary = cache_root() / tool.name / tool.version / tool.name
     if binary.exists():
-        log(f"{tool.name} {tool.version}: reusing {binary}")
+        verify_cached(binary)
+        log(f"{tool.name} {tool.version}: reusing {binary} (sha256 verified)")
     else:
         log(f"{tool.name} {tool.version}: building from {tool.module} (one time; a few minutes)")
         binary.parent.mkdir(parents=True, exist_ok=True)
         go_build(tool_dir, tool.package, tool.ldflags, binary)
+        record_digest(binary)
         log(f"{tool.name} {tool.version}: built in {time.monotonic() - started:.0f} s")
     link(binary, LOCAL_BIN / tool.name)
 
@@ -348,7 +390,8 @@ def ensure_provider(provider: Provider) -> None:
     binary_name = f"terraform-provider-aws_v{provider.version}"
     binary = cache_root() / "terraform-provider-aws" / provider.cache_key / binary_name
     if binary.exists():
-        log(f"aws provider {provider.version}: reusing {binary}")
+        verify_cached(binary)
+        log(f"aws provider {provider.version}: reusing {binary} (sha256 verified)")
     else:
         log(
             f"aws provider {provider.version}: building from source. This is a one-time build of a "
@@ -356,6 +399,7 @@ def ensure_provider(provider: Provider) -> None:
         )
         binary.parent.mkdir(parents=True, exist_ok=True)
         go_build(tool_dir, provider.package, provider.ldflags, binary)
+        record_digest(binary)
         log(f"aws provider {provider.version}: built in {(time.monotonic() - started) / 60:.1f} min")
     namespace, name = provider.source.split("/")
     for host in REGISTRY_HOSTS:

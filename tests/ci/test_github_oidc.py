@@ -9,29 +9,15 @@ import json
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
-import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from release.stack import TOOLS_BIN, env_locals, toolchain_env  # noqa: E402
-
-MODULE = ROOT / "modules" / "github-oidc"
-MOTO_ACCOUNT = "123456789012"
-REPOSITORY = "acme/file-processor"
-
-VALID = {
-    "account_id": MOTO_ACCOUNT,
-    "github_repository": REPOSITORY,
-    "environments": {
-        "dev": {"regions": ["eu-central-1"]},
-        "prod": {"regions": ["eu-central-1", "eu-west-1"], "max_session_duration_seconds": 7200},
-    },
-}
+from oidc_helpers import MOTO_ACCOUNT, REPOSITORY, VALID, module_call, run  # noqa: E402
+from release.stack import env_locals  # noqa: E402
 
 BAD = [
     ({"github_repository": "file-processor"}, "github_repository must be owner/name"),
@@ -48,24 +34,14 @@ BAD = [
     ),
     ({"existing_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}, "existing_oidc"),
     ({"role_path": "/"}, "role_path must start and end"),
+    ({"environments": {"tfstate": {"regions": ["eu-central-1"]}}}, '"tfstate" (the state buckets)'),
+    (
+        {"environments": {"dev": {"regions": ["eu-central-1"], "existing_workload_boundary_arn": "none"}}},
+        "existing_workload_boundary_arn must be a managed policy ARN",
+    ),
+    ({"default_branch": "refs/heads/main"}, "default_branch must be a branch name"),
+    ({"deploy_workflows": ["deploy"]}, "deploy_workflows must list workflow file names"),
 ]
-
-
-def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        args, cwd=cwd, env=toolchain_env(**extra), capture_output=True, text=True, timeout=900
-    )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _toolchain_present() -> None:
-    if not (TOOLS_BIN / "tofu").exists() or not (TOOLS_BIN / "terragrunt").exists():
-        pytest.fail("toolchain not set up: run `make setup`")
-
-
-def module_call(inputs: dict) -> str:
-    arguments = "\n".join(f"  {name} = {json.dumps(value)}" for name, value in inputs.items())
-    return f'module "oidc" {{\n  source = "{MODULE}"\n{arguments}\n}}\n'
 
 
 @pytest.fixture(scope="module")
@@ -97,48 +73,7 @@ def test_a_bad_value_fails_validate_with_the_modules_message(validate_root: Path
     assert message in output, output
 
 
-# --- applied against the stand-in ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def applied(moto_server: str, tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("github-oidc-apply")
-    provider = textwrap.dedent(
-        f"""
-        provider "aws" {{
-          region                      = "eu-central-1"
-          access_key                  = "testing"
-          secret_key                  = "testing" # pragma: allowlist secret
-          skip_credentials_validation = true
-          skip_metadata_api_check     = true
-          skip_requesting_account_id  = true
-          endpoints {{
-            iam = "{moto_server}"
-            sts = "{moto_server}"
-          }}
-        }}
-        output "all" {{
-          value = module.oidc
-        }}
-        """
-    )
-    inputs = {**VALID, "workload_permissions_boundary_arn": f"arn:aws:iam::{MOTO_ACCOUNT}:policy/boundary"}
-    (root / "main.tf").write_text(provider + module_call(inputs))
-    for command in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
-        result = run(["tofu", *command, "-no-color"], cwd=root)
-        assert result.returncode == 0, result.stdout + result.stderr
-    again = run(["tofu", "plan", "-detailed-exitcode", "-input=false", "-no-color"], cwd=root)
-    assert again.returncode == 0, "a second plan must show no changes\n" + again.stdout + again.stderr
-    output = run(["tofu", "output", "-json", "all"], cwd=root)
-    assert output.returncode == 0, output.stderr
-    iam = boto3.client(
-        "iam",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106  # pragma: allowlist secret (moto's fake credentials)
-    )
-    return {"outputs": json.loads(output.stdout), "iam": iam}
+# --- applied against the stand-in (tests/ci/conftest.py) --------------------------------------
 
 
 def trust_of(iam, name: str) -> dict:
@@ -159,15 +94,38 @@ def test_deploy_role_trusts_only_this_repository_in_this_environment(applied: di
         "StringEquals": {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
             "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{environment}",
+            "token.actions.githubusercontent.com:job_workflow_ref": [
+                f"{REPOSITORY}/.github/workflows/deploy.yml@refs/heads/main",
+                f"{REPOSITORY}/.github/workflows/destroy.yml@refs/heads/main",
+            ],
+            "token.actions.githubusercontent.com:ref": "refs/heads/main",
         }
     }
 
 
-def test_plan_role_trusts_only_pull_requests_of_this_repository(applied: dict):
+def test_dev_plan_role_trusts_only_pull_request_jobs_of_the_plan_workflow(applied: dict):
     (statement,) = trust_of(applied["iam"], "fileproc-github-dev-plan")["Statement"]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:pull_request",
+        },
+        "StringLike": {
+            "token.actions.githubusercontent.com:job_workflow_ref": (
+                f"{REPOSITORY}/.github/workflows/plan.yml@refs/pull/*/merge"
+            )
+        },
+    }
+
+
+def test_prod_plan_role_trusts_only_the_approved_prod_plan_environment(applied: dict):
+    (statement,) = trust_of(applied["iam"], "fileproc-github-prod-plan")["Statement"]
     assert statement["Condition"]["StringEquals"] == {
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:pull_request",
+        "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:prod-plan",
+    }
+    assert applied["outputs"]["github_variables"]["environment_variables"]["prod-plan"] == {
+        "AWS_PLAN_ROLE_ARN": f"arn:aws:iam::{MOTO_ACCOUNT}:role/github-actions/fileproc-github-prod-plan"
     }
 
 
@@ -196,7 +154,7 @@ def test_policies_stay_inside_the_environment(applied: dict, kind: str, environm
         resources = as_list(statement["Resource"])
         assert not any(f"-{other}-" in arn or f"/live/{other}/" in arn for arn in resources), statement
         assert not any(action in {"*", "s3:*", "iam:*"} for action in as_list(statement["Action"]))
-        if resources == ["*"]:
+        if resources == ["*"] and statement["Effect"] == "Allow":
             # Documented wildcards only, each limited to the environment's regions.
             assert sorted(as_list(statement["Condition"]["StringEquals"]["aws:RequestedRegion"])) == sorted(
                 regions
@@ -217,33 +175,38 @@ def test_no_object_can_be_read_through_a_bucket_pattern(applied: dict, kind: str
             assert not object_actions, statement
 
 
-def test_state_access_is_this_environments_keys_and_plan_writes_only_locks(applied: dict):
+def test_state_access_is_this_environments_keys_and_plan_writes_nothing(applied: dict):
     deploy = {s["Sid"]: s for s in statements(applied, "deploy", "dev")}
     plan = {s["Sid"]: s for s in statements(applied, "plan", "dev")}
     state_bucket = f"arn:aws:s3:::fileproc-tfstate-{MOTO_ACCOUNT}-eu-central-1"
     assert as_list(deploy["StateOfThisEnvironmentOnly"]["Resource"]) == [f"{state_bucket}/live/dev/*"]
     assert as_list(plan["ReadStateOfThisEnvironment"]["Action"]) == ["s3:GetObject"]
-    assert as_list(plan["LockStateOfThisEnvironment"]["Resource"]) == [f"{state_bucket}/live/dev/*.tflock"]
     writes = [
         s
         for s in statements(applied, "plan", "dev")
         if any(
-            a.split(":")[1].startswith(("Put", "Delete", "Create", "Update")) for a in as_list(s["Action"])
+            a.split(":")[1].startswith(("Put", "Delete", "Create", "Update", "Tag", "Untag", "Set"))
+            for a in as_list(s["Action"])
         )
     ]
-    assert [s["Sid"] for s in writes] == ["LockStateOfThisEnvironment"]
+    assert writes == [], "plans are lock-free (make plan passes -lock=false): the plan role writes nothing"
 
 
-def test_workload_roles_must_keep_the_boundary(applied: dict):
+def test_every_workload_role_must_carry_the_boundary_the_bootstrap_created(applied: dict):
+    boundary = f"arn:aws:iam::{MOTO_ACCOUNT}:policy/boundaries/fileproc-dev-workload"
+    assert applied["outputs"]["workload_boundary_arns"]["dev"] == boundary
+    assert applied["iam"].get_policy(PolicyArn=boundary)["Policy"]["Path"] == "/boundaries/"
     deploy = {s["Sid"]: s for s in statements(applied, "deploy", "dev")}
-    boundary = f"arn:aws:iam::{MOTO_ACCOUNT}:policy/boundary"
     write = deploy["WriteWorkloadRolePoliciesWithinBoundary"]
     assert "iam:CreateRole" in as_list(write["Action"])
     assert write["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary}}
     assert deploy["KeepWorkloadBoundary"]["Effect"] == "Deny"
+    assert deploy["NeverChangeTheBoundary"]["Effect"] == "Deny"
     assert as_list(deploy["PassWorkloadRolesToLambdaOnly"]["Resource"]) == [
         f"arn:aws:iam::{MOTO_ACCOUNT}:role/fileproc-dev-*"
     ]
+    role = applied["iam"].get_role(RoleName="fileproc-dev-euc1-processor")["Role"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
 
 
 # --- the bootstrap unit ------------------------------------------------------------------------------

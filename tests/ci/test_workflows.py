@@ -218,7 +218,7 @@ def test_packages_are_uploaded_under_their_sha256s_and_listed_in_the_summary():
 
 def test_plan_runs_per_environment_and_region_on_infrastructure_pull_requests():
     plan = load(WORKFLOWS_DIR / "plan.yml")
-    assert set(plan["on"]) == {"pull_request"}
+    assert set(plan["on"]) == {"pull_request", "workflow_dispatch"}
     assert set(plan["on"]["pull_request"]["paths"]) >= {
         "live/**",
         "modules/**",
@@ -226,22 +226,52 @@ def test_plan_runs_per_environment_and_region_on_infrastructure_pull_requests():
         "src/**",
         "layer-requirements/**",
     }
-    (job,) = plan["jobs"].values()
-    combos = {(item["environment"], item["region"]) for item in job["strategy"]["matrix"]["include"]}
+    jobs = plan["jobs"]
+    combos = {
+        (item["environment"], item["region"])
+        for job in jobs.values()
+        for item in job["strategy"]["matrix"]["include"]
+    }
     assert combos == {
         ("dev", "eu-central-1"),
         ("staging", "eu-central-1"),
         ("prod", "eu-central-1"),
         ("prod", "eu-west-1"),
     }
-    assert "environment" not in job, "plan roles trust pull_request tokens, not an Environment's"
-    assert make_runs(job) == [
-        "make fetch-builds ENV=${{ matrix.environment }}",
-        'make plan ENV=${{ matrix.environment }} REGION=${{ matrix.region }} PLAN_SUMMARY="$PLAN_SUMMARY"',
-    ]
-    summary = job["steps"][-1]
-    assert summary["if"] == "${{ !cancelled() }}"
-    assert 'cat "$PLAN_SUMMARY" >> "$GITHUB_STEP_SUMMARY"' in summary["run"]
+    for job in jobs.values():
+        plan_line = (
+            'make plan ENV=${{ matrix.environment }} REGION=${{ matrix.region }} PLAN_SUMMARY="$PLAN_SUMMARY"'
+        )
+        assert make_runs(job) == ["make fetch-builds ENV=${{ matrix.environment }}", plan_line]
+        steps = job["steps"]
+        (fetch,) = [step for step in steps if step.get("run", "").startswith("make fetch-builds")]
+        (credentials,) = [step for step in steps if step.get("uses", "").startswith("aws-actions/")]
+        assert steps.index(fetch) < steps.index(credentials), "no AWS credentials before the offline steps"
+        summary = steps[-1]
+        assert summary["if"] == "${{ !cancelled() }}"
+        assert 'cat "$PLAN_SUMMARY" >> "$GITHUB_STEP_SUMMARY"' in summary["run"]
+
+
+def test_dev_and_staging_plan_on_pull_requests_and_prod_only_after_approval():
+    jobs = load(WORKFLOWS_DIR / "plan.yml")["jobs"]
+    pull_requests, prod = jobs["plan"], jobs["plan-prod"]
+    assert "environment" not in pull_requests, "their plan roles trust pull_request tokens"
+    assert pull_requests["if"] == "github.event_name == 'pull_request'"
+    assert {item["environment"] for item in pull_requests["strategy"]["matrix"]["include"]} == {
+        "dev",
+        "staging",
+    }
+    # The prod plan role trusts only jobs in this GitHub Environment (modules/github-oidc).
+    assert prod["environment"] == "prod-plan"
+    assert {item["environment"] for item in prod["strategy"]["matrix"]["include"]} == {"prod"}
+    (credentials,) = [step for step in prod["steps"] if step.get("uses", "").startswith("aws-actions/")]
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+
+
+def test_make_plan_is_lock_free():
+    """The plan roles may not write the state lock: `make plan` passes -lock=false to every unit."""
+    source = (ROOT / "scripts" / "release" / "rollout.py").read_text(encoding="utf-8")
+    assert 'run_all(args.env, ["plan", "-lock=false"]' in source
 
 
 # --- deploy -----------------------------------------------------------------------------------------
@@ -298,11 +328,19 @@ def test_destroy_is_manual_and_checks_the_typed_confirmation_first():
     confirm, run = destroy["jobs"]["confirm"], destroy["jobs"]["destroy"]
     assert "environment" not in confirm, "the check must run before the environment's approval"
     (check,) = confirm["steps"]
-    assert check["env"] == {"ENVIRONMENT": "${{ inputs.environment }}", "CONFIRM": "${{ inputs.confirm }}"}
+    assert check["env"] == {
+        "ENVIRONMENT": "${{ inputs.environment }}",
+        "CONFIRM": "${{ inputs.confirm }}",
+        "REF": "${{ github.ref }}",
+        "DEFAULT_REF": "refs/heads/${{ github.event.repository.default_branch }}",
+    }
     assert '[ "$CONFIRM" != "$ENVIRONMENT" ]' in check["run"]
+    assert '[ "$REF" != "$DEFAULT_REF" ]' in check["run"]
     assert "exit 1" in check["run"]
 
     assert run["needs"] == "confirm"
+    # From the default branch only (and the deploy roles trust destroy.yml only there).
+    assert run["if"] == "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
     assert run["environment"] == "${{ inputs.environment }}"
     assert run["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
     assert make_runs(run) == ['make destroy ENV="$ENVIRONMENT" CONFIRM="$CONFIRM"']

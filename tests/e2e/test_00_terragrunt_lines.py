@@ -39,6 +39,7 @@ def fresh(tmp_path_factory) -> Iterator[dict[str, str]]:
     build_and_record()
     with running_standin(log_path=ROOT / "build" / "standin-e2e-fresh.log") as standin:
         env = stack.toolchain_env(**stack.standin_env_vars(standin.endpoint), TG_BACKEND_BOOTSTRAP="true")
+        stack.bootstrap_local_account(stack.standin_env_vars(standin.endpoint))
         yield {**env, "TG_DOWNLOAD_DIR": str(tmp_path_factory.mktemp("terragrunt-cache"))}
 
 

@@ -204,3 +204,55 @@ def test_only_the_lambda_service_may_assume_the_execution_role(local_stack):
         "AssumeRolePolicyDocument"
     ]
     assert json.dumps(trust).count("lambda.amazonaws.com") == 1
+
+
+def test_the_deployed_role_carries_the_boundary_the_account_bootstrap_created(local_stack):
+    """bootstrap/local-account made the boundary; the iam unit created the role with it, as in prod."""
+    iam = local_stack.client("iam")
+    role_arn = local_stack.outputs["iam"]["role_arn"]
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/boundaries/fileproc-local-workload"
+
+    role = iam.get_role(RoleName=role_arn.rsplit("/", 1)[1])["Role"]
+
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    assert iam.get_policy(PolicyArn=boundary)["Policy"]["Path"] == "/boundaries/"
+
+
+def test_the_deployed_key_policy_makes_the_key_the_deploy_roles_and_no_one_elses(local_stack):
+    """Who manages the key is what its policy names, evaluated by iam-simulate on the deployed policy."""
+    key_arn = local_stack.outputs["buckets"]["kms_key_arn"]
+    policy = json.loads(
+        local_stack.client("kms").get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"]
+    )
+    deploy_role = f"arn:aws:iam::{ACCOUNT}:role/github-actions/fileproc-github-local-deploy"
+    plan_role = f"arn:aws:iam::{ACCOUNT}:role/github-actions/fileproc-github-local-plan"
+    other_role = f"arn:aws:iam::{ACCOUNT}:role/fileproc-local-use1-processor"
+    asks = [
+        (deploy_role, "kms:PutKeyPolicy", True),
+        (deploy_role, "kms:GenerateDataKey", True),
+        (deploy_role, "kms:ScheduleKeyDeletion", True),
+        (plan_role, "kms:DescribeKey", True),
+        (plan_role, "kms:Decrypt", False),
+        (
+            other_role,
+            "kms:PutKeyPolicy",
+            False,
+        ),  # no identity policy grants it: the key policy alone does not
+    ]
+    with Simulator() as simulator:
+        answers = [
+            (
+                principal,
+                action,
+                simulator.evaluate(
+                    principal=principal,
+                    action=action,
+                    resource=key_arn,
+                    resource_account=ACCOUNT,
+                    identity_policies=[],
+                    resource_policy=policy,
+                ).allowed,
+            )
+            for principal, action, _ in asks
+        ]
+    assert answers == asks

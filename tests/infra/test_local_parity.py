@@ -14,6 +14,9 @@ from toolchain_helpers import ROOT, run_tool, toolchain_env
 UNITS = ("buckets", "iam", "layer", "function")
 # Names that contain the environment and region (terragrunt.hcl derives them from name_prefix).
 NAMES = {"name_prefix", "function_name", "role_name", "failure_queue_name", "layer_name"}
+# ARNs of what the account bootstrap creates per environment: equal once the account and the
+# environment's name are swapped (checked below), so the same boundary and key policy apply.
+ACCOUNT_NAMES = {"permissions_boundary_arn", "key_administrator_arns", "key_reader_arns"}
 # The differences live/local/env.hcl states, with their reasons there.
 ALLOWED = {"log_retention_days", "force_destroy"}
 # Settings that exist to turn protections off: none may exist, here or in prod.
@@ -57,7 +60,7 @@ def differing_inputs(rendered: dict) -> dict[str, dict]:
     differences = {}
     for unit in UNITS:
         local, prod = rendered["local"][unit]["inputs"], rendered["prod"][unit]["inputs"]
-        for name in sorted((set(local) | set(prod)) - NAMES):
+        for name in sorted((set(local) | set(prod)) - NAMES - ACCOUNT_NAMES):
             if local.get(name) != prod.get(name):
                 differences[f"{unit}.{name}"] = {"local": local.get(name), "prod": prod.get(name)}
     return differences
@@ -69,6 +72,11 @@ def test_local_units_get_prods_inputs_but_for_the_listed_differences(rendered):
 
     print(f"settings that differ between local and prod: {len(settings)} ({', '.join(sorted(settings))})")
     assert settings <= ALLOWED, differences
+    for unit in UNITS:
+        local, prod = rendered["local"][unit]["inputs"], rendered["prod"][unit]["inputs"]
+        for name in ACCOUNT_NAMES:
+            as_prod = json.dumps(local.get(name)).replace("123456789012", "333333333333")
+            assert as_prod.replace("-local-", "-prod-") == json.dumps(prod.get(name)), (unit, name)
     for name in FORBIDDEN_SWITCHES:
         for env in ("local", "prod"):
             assert all(name not in rendered[env][unit]["inputs"] for unit in UNITS), (env, name)

@@ -25,7 +25,9 @@ VALID = {
         "failure_queue_name": "processor-failures",
         "trigger_bucket_arn": "arn:aws:s3:::trigger-bucket",
         "results_bucket_arn": "arn:aws:s3:::results-bucket",
+        "permissions_boundary_arn": "arn:aws:iam::111111111111:policy/boundaries/fileproc-test-workload",
     },
+    "workload-boundary": {"environment": "test", "account_id": "111111111111", "regions": ["eu-central-1"]},
     "layer": {
         "layer_name": "deps",
         "artifacts_bucket_name": "artifacts-bucket",
@@ -54,6 +56,11 @@ BAD = [
     ("iam", {"results_prefix": "records"}, "must be a non-empty prefix ending with"),
     ("iam", {"trigger_bucket_arn": "my-bucket"}, "must be an S3 bucket ARN"),
     ("iam", {"kms_key_arns": ["alias/aws/s3"]}, "not aliases"),
+    # There is always a boundary: null (or no value) is refused.
+    ("iam", {"permissions_boundary_arn": None}, "permissions_boundary_arn must be the IAM policy ARN"),
+    ("workload-boundary", {"environment": "tfstate"}, 'not "github" or "tfstate"'),
+    ("workload-boundary", {"regions": []}, "regions must name at least one AWS region"),
+    ("buckets", {"key_administrator_arns": ["deploy-role"]}, "key_administrator_arns must be IAM role ARNs"),
     ("layer", {"package_sha256": "abc"}, "64 lowercase hex characters"),
     ("layer", {"compatible_architectures": ["arm"]}, "arm64"),
     ("function", {"log_retention_days": 42}, "log_retention_days must be one of 1, 3, 5, 7"),
@@ -74,6 +81,7 @@ BAD = [
 BAD_AT_PLAN = [
     ("function", {"results_bucket_name": "trigger-bucket"}, "would invoke the function again"),
     ("function", {"snapstart_enabled": True, "ephemeral_storage_mb": 1024}, "SnapStart does not support"),
+    ("buckets", {"create_kms_key": True}, "create_kms_key needs key_administrator_arns"),
 ]
 
 
@@ -146,7 +154,7 @@ def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("module", "bad", "message"), BAD_AT_PLAN, ids=["recursive-results", "snapstart-storage"]
+    ("module", "bad", "message"), BAD_AT_PLAN, ids=["recursive-results", "snapstart-storage", "key-without-administrators"]
 )
 def test_a_bad_combination_of_values_fails_plan_with_the_modules_message(
     tmp_path, standin_endpoint, standin_env, module, bad, message

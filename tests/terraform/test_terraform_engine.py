@@ -60,6 +60,7 @@ def test_the_local_environment_applies_and_replans_with_no_changes_under_terrafo
             TG_BACKEND_BOOTSTRAP="true",
             TG_DOWNLOAD_DIR=str(tmp_path),
         )
+        stack.bootstrap_local_account(stack.standin_env_vars(standin.endpoint))
         applied = run(["terragrunt", "run", "--all", "--no-color", "--", "apply"], stack.LIVE / ENV, env)
         assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-4000:]
         planned = run(["terragrunt", "run", "--all", "--no-color", "--", "plan"], stack.LIVE / ENV, env)
