@@ -145,6 +145,10 @@ check-record: setup ## Refuse live/ENV/build.json unless its provenance says it 
 plan: fetch-builds ## terragrunt run --all plan for ENV (REGION=... for one region; PLAN_SUMMARY=file for Markdown)
 	$(VENV_PY) scripts/release/rollout.py plan --env $(ENV) $(if $(REGION),--region $(REGION)) $(if $(PLAN_SUMMARY),--summary "$(PLAN_SUMMARY)")
 
+.PHONY: drift
+drift: fetch-builds ## Which units of ENV differ from their code (REGION=...; DRIFT_SUMMARY=file for Markdown); exit 2 on drift
+	$(VENV_PY) scripts/release/drift.py --env $(ENV) $(if $(REGION),--region $(REGION)) $(if $(DRIFT_SUMMARY),--summary "$(DRIFT_SUMMARY)")
+
 .PHONY: apply
 apply: fetch-builds ## terragrunt run --all apply for ENV (REGION=... for one region)
 	$(VENV_PY) scripts/release/rollout.py apply --env $(ENV) $(if $(REGION),--region $(REGION))

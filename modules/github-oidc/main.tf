@@ -159,6 +159,36 @@ data "aws_iam_policy_document" "plan_trust" {
       values   = [local.plan_workflow_ref[each.key]]
     }
   }
+
+  statement {
+    # The scheduled drift check (`make drift`), as it is on the default branch: read-only plans
+    # need no approval, and a schedule has no pull request.
+    sid     = "GitHubActionsDriftCheckOnDefaultBranch"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = [local.oidc_audience]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = ["repo:${var.github_repository}:ref:refs/heads/${var.default_branch}"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:job_workflow_ref"
+      values   = ["${var.github_repository}/.github/workflows/${var.drift_workflow}@refs/heads/${var.default_branch}"]
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -254,8 +254,16 @@ data "aws_iam_policy_document" "deploy" {
   # --- layer and function units ------------------------------------------------------------------
 
   statement {
-    sid       = "Layers"
-    actions   = ["lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion", "lambda:ListLayerVersions"]
+    sid = "Layers"
+    actions = [
+      "lambda:AddLayerVersionPermission",
+      "lambda:DeleteLayerVersion",
+      "lambda:GetLayerVersion",
+      "lambda:GetLayerVersionPolicy",
+      "lambda:ListLayerVersions",
+      "lambda:PublishLayerVersion",
+      "lambda:RemoveLayerVersionPermission",
+    ]
     resources = local.scopes[each.key].layers
   }
 

@@ -156,6 +156,17 @@ variable "plan_workflow" {
   }
 }
 
+variable "drift_workflow" {
+  description = "File name under .github/workflows/ of the scheduled drift check: its jobs on the default branch may assume the plan roles (read-only) without a pull request or an approval."
+  type        = string
+  default     = "drift.yml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.drift_workflow))
+    error_message = "drift_workflow must be a workflow file name such as \"drift.yml\"."
+  }
+}
+
 variable "boundary_path" {
   description = "IAM path of the workload boundary policies the module creates (modules/workload-boundary)."
   type        = string

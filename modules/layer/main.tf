@@ -43,3 +43,31 @@ resource "aws_lambda_layer_version" "this" {
   source_code_hash = local.actual_base64sha256
   skip_destroy     = var.retain_replaced_versions
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Sharing the version with other accounts (optional)
+# ---------------------------------------------------------------------------------------------------
+
+resource "aws_lambda_layer_version_permission" "accounts" {
+  for_each = toset(var.shared_with_account_ids)
+
+  layer_name     = aws_lambda_layer_version.this.layer_arn
+  version_number = aws_lambda_layer_version.this.version
+  statement_id   = "account-${each.key}"
+  action         = "lambda:GetLayerVersion"
+  principal      = each.key
+  # Kept with the version it shares, so a consumer pinned to it keeps working after a new publish.
+  skip_destroy = var.retain_replaced_versions
+}
+
+resource "aws_lambda_layer_version_permission" "organization" {
+  count = var.shared_with_organization_id == null ? 0 : 1
+
+  layer_name      = aws_lambda_layer_version.this.layer_arn
+  version_number  = aws_lambda_layer_version.this.version
+  statement_id    = "organization"
+  action          = "lambda:GetLayerVersion"
+  principal       = "*"
+  organization_id = var.shared_with_organization_id
+  skip_destroy    = var.retain_replaced_versions
+}

@@ -27,3 +27,16 @@ output "code_sha256" {
   description = "Base64 SHA-256 of the package as Lambda reports it (CodeSha256), to compare with the deployed layer version."
   value       = aws_lambda_layer_version.this.code_sha256
 }
+
+output "shared_layer_version_arn" {
+  description = "The layer version ARN other accounts use (the same as layer_version_arn) when it is shared with any, else null."
+  value       = length(var.shared_with_account_ids) > 0 || var.shared_with_organization_id != null ? aws_lambda_layer_version.this.arn : null
+}
+
+output "shared_with" {
+  description = "Who may use this layer version besides this account: account IDs and the organization ID (or null)."
+  value = {
+    account_ids     = var.shared_with_account_ids
+    organization_id = var.shared_with_organization_id
+  }
+}

@@ -99,3 +99,25 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "shared_with_account_ids" {
+  description = "AWS account IDs (12 digits) that may use this layer version (lambda:GetLayerVersion), for functions in other accounts; [] shares with none. The layer holds third-party packages only, never configuration or secrets."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.shared_with_account_ids : can(regex("^[0-9]{12}$", id))]) && length(distinct(var.shared_with_account_ids)) == length(var.shared_with_account_ids)
+    error_message = "shared_with_account_ids must be distinct 12-digit AWS account IDs, e.g. [\"222222222222\"]."
+  }
+}
+
+variable "shared_with_organization_id" {
+  description = "An AWS Organizations ID (o-...) whose accounts may all use this layer version, or null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.shared_with_organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", coalesce(var.shared_with_organization_id, "-")))
+    error_message = "shared_with_organization_id must be null or an organization ID such as \"o-a1b2c3d4e5\"."
+  }
+}

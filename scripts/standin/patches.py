@@ -18,6 +18,8 @@ stand-in's server process, before the first request (``apply_all``).
   stand-in serves the code from (``CodeLocationMiddleware``), as Lambda's presigned URLs do; moto's
   are placeholders. Lambda keeps every version's code itself, so a rollback to a version whose
   package the artifacts bucket no longer holds still runs.
+- ``AddLayerVersionPermission`` with an ``OrganizationId`` grants to that organization only
+  (``aws:PrincipalOrgID``), as in AWS; moto drops the ID and so grants the layer to everyone.
 - Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
   them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
@@ -266,6 +268,25 @@ class CodeLocationMiddleware:
         return [body]
 
 
+def patch_layer_organization_share() -> None:
+    """Keep AddLayerVersionPermission's OrganizationId as the aws:PrincipalOrgID condition."""
+    from moto.awslambda.models import LambdaBackend
+
+    original = LambdaBackend.add_layer_version_permission
+
+    @functools.wraps(original)
+    def add_layer_version_permission(
+        self: Any, layer_name: str, version_number: int, statement: str
+    ) -> tuple[str, str]:
+        fields = json.loads(statement)
+        if "OrganizationId" in fields:
+            # moto's policy reader knows AddPermission's name for the same condition.
+            fields["PrincipalOrgID"] = fields.pop("OrganizationId")
+        return original(self, layer_name, version_number, json.dumps(fields))
+
+    LambdaBackend.add_layer_version_permission = add_layer_version_permission
+
+
 def apply_all() -> None:
     patch_lambda_configuration()
     patch_alarm_initial_state()
@@ -273,3 +294,4 @@ def apply_all() -> None:
     patch_lambda_dry_run()
     patch_emf_extraction()
     patch_code_locations()
+    patch_layer_organization_share()

@@ -220,7 +220,7 @@ def record_digest(binary: Path) -> None:
     digest_file(binary).write_text(sha256_of(binary) + "\n", encoding="utf-8")
 
 
-def verify_cached(binary: Path) -> None:
+def verify_cached(binary: Path) -> str:
     """Refuse a cached binary that is not byte for byte what this cache built.
 
     The cache is per user and outside the clone, so anything that can write there could swap a
@@ -232,8 +232,7 @@ def verify_cached(binary: Path) -> None:
     if not recorded.exists():
         # Built before digests were recorded: record it now (trust on first use), say so.
         record_digest(binary)
-        log(f"{binary}: no recorded digest; recorded {recorded.read_text().strip()} (first use)")
-        return
+        return "digest recorded on first use"
     expected = recorded.read_text(encoding="utf-8").strip()
     actual = sha256_of(binary)
     if actual != expected:
@@ -241,6 +240,7 @@ def verify_cached(binary: Path) -> None:
             f"cached {binary} has sha256 {actual}, not the {expected} recorded when it was built: "
             f"the cache was changed. Delete {binary.parent} and run `make setup` to rebuild it."
         )
+    return "sha256 verified"
 
 
 def report_measurement(package: str, time_output: str) -> None:
@@ -297,8 +297,7 @@ def ensure_go_tool(tool: GoTool) -> None:
     check_go_mod_pin(tool_dir, tool.module, tool.version)
     binary = cache_root() / tool.name / tool.version / tool.name
     if binary.exists():
-        verify_cached(binary)
-        log(f"{tool.name} {tool.version}: reusing {binary} (sha256 verified)")
+        log(f"{tool.name} {tool.version}: reusing {binary} ({verify_cached(binary)})")
     else:
         log(f"{tool.name} {tool.version}: building from {tool.module} (one time; a few minutes)")
         binary.parent.mkdir(parents=True, exist_ok=True)
@@ -390,8 +389,7 @@ def ensure_provider(provider: Provider) -> None:
     binary_name = f"terraform-provider-aws_v{provider.version}"
     binary = cache_root() / "terraform-provider-aws" / provider.cache_key / binary_name
     if binary.exists():
-        verify_cached(binary)
-        log(f"aws provider {provider.version}: reusing {binary} (sha256 verified)")
+        log(f"aws provider {provider.version}: reusing {binary} ({verify_cached(binary)})")
     else:
         log(
             f"aws provider {provider.version}: building from source. This is a one-time build of a "

@@ -358,6 +358,14 @@ def test_prod_plans_need_the_approved_environment_and_dev_plans_the_plan_workflo
         sub=f"repo:{REPOSITORY}:pull_request", job_workflow_ref=f"{workflow}/evil.yml@refs/pull/7/merge"
     )
 
+    drift_on_main = claims(
+        sub=f"repo:{REPOSITORY}:ref:refs/heads/main", job_workflow_ref=f"{workflow}/drift.yml@refs/heads/main"
+    )
+    drift_on_branch = claims(
+        sub=f"repo:{REPOSITORY}:ref:refs/heads/x", job_workflow_ref=f"{workflow}/drift.yml@refs/heads/x"
+    )
+    assert may_assume(simulator, prod, prod_role, drift_on_main)
+    assert not may_assume(simulator, prod, prod_role, drift_on_branch)
     assert not may_assume(simulator, prod, prod_role, pull_request)
     assert may_assume(simulator, prod, prod_role, approved)
     assert may_assume(simulator, dev, PLAN_ROLE, pull_request)

@@ -104,7 +104,12 @@ def test_deploy_role_trusts_only_this_repository_in_this_environment(applied: di
 
 
 def test_dev_plan_role_trusts_only_pull_request_jobs_of_the_plan_workflow(applied: dict):
-    (statement,) = trust_of(applied["iam"], "fileproc-github-dev-plan")["Statement"]
+    statements = {s["Sid"]: s for s in trust_of(applied["iam"], "fileproc-github-dev-plan")["Statement"]}
+    assert set(statements) == {
+        "GitHubActionsPlanWorkflowOnPullRequests",
+        "GitHubActionsDriftCheckOnDefaultBranch",
+    }
+    statement = statements["GitHubActionsPlanWorkflowOnPullRequests"]
     assert statement["Condition"] == {
         "StringEquals": {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
@@ -118,8 +123,25 @@ def test_dev_plan_role_trusts_only_pull_request_jobs_of_the_plan_workflow(applie
     }
 
 
+def test_plan_roles_trust_the_drift_check_on_the_default_branch(applied: dict):
+    for environment in ("dev", "prod"):
+        statements = {
+            s["Sid"]: s for s in trust_of(applied["iam"], f"fileproc-github-{environment}-plan")["Statement"]
+        }
+        assert statements["GitHubActionsDriftCheckOnDefaultBranch"]["Condition"] == {
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:ref:refs/heads/main",
+                "token.actions.githubusercontent.com:job_workflow_ref": (
+                    f"{REPOSITORY}/.github/workflows/drift.yml@refs/heads/main"
+                ),
+            }
+        }
+
+
 def test_prod_plan_role_trusts_only_the_approved_prod_plan_environment(applied: dict):
-    (statement,) = trust_of(applied["iam"], "fileproc-github-prod-plan")["Statement"]
+    statements = {s["Sid"]: s for s in trust_of(applied["iam"], "fileproc-github-prod-plan")["Statement"]}
+    statement = statements["GitHubActionsPlanWorkflowAfterApproval"]
     assert statement["Condition"]["StringEquals"] == {
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
         "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:prod-plan",

@@ -122,8 +122,8 @@ def test_the_pin_table_is_read():
     assert len(VERIFIED_PINS) == 8
 
 
-def test_the_four_workflows_exist():
-    assert {path.stem for path in workflow_files()} >= {"checks", "plan", "deploy", "destroy"}
+def test_the_five_workflows_exist():
+    assert {path.stem for path in workflow_files()} >= {"checks", "plan", "deploy", "destroy", "drift"}
 
 
 @pytest.mark.parametrize("path", all_files(), ids=lambda path: str(path.relative_to(ROOT)))
@@ -266,6 +266,28 @@ def test_dev_and_staging_plan_on_pull_requests_and_prod_only_after_approval():
     assert {item["environment"] for item in prod["strategy"]["matrix"]["include"]} == {"prod"}
     (credentials,) = [step for step in prod["steps"] if step.get("uses", "").startswith("aws-actions/")]
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+
+
+def test_drift_runs_daily_per_environment_and_region_and_fails_on_drift():
+    drift = load(WORKFLOWS_DIR / "drift.yml")
+    assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
+    (job,) = drift["jobs"].values()
+    combos = {(item["environment"], item["region"]) for item in job["strategy"]["matrix"]["include"]}
+    assert combos == {
+        ("dev", "eu-central-1"),
+        ("staging", "eu-central-1"),
+        ("prod", "eu-central-1"),
+        ("prod", "eu-west-1"),
+    }
+    assert "environment" not in job, "the plan roles trust drift.yml on the default branch without one"
+    assert job["if"] == "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+    drift_line = (
+        'make drift ENV=${{ matrix.environment }} REGION=${{ matrix.region }} DRIFT_SUMMARY="$DRIFT_SUMMARY"'
+    )
+    assert make_runs(job) == ["make fetch-builds ENV=${{ matrix.environment }}", drift_line]
+    summary = job["steps"][-1]
+    assert summary["if"] == "${{ !cancelled() }}"
+    assert 'cat "$DRIFT_SUMMARY" >> "$GITHUB_STEP_SUMMARY"' in summary["run"]
 
 
 def test_make_plan_is_lock_free():

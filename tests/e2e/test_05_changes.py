@@ -1,16 +1,17 @@
 """Load and change on the deployed stack: a hundred files give a hundred records and redeliveries
 none; an object the role may not read ends in the failure queue; the Java variant, applied to the
-first region, writes the same record. (Layer and code changes are covered by the rollouts of
-test_03, in both regions.)"""
+first region, writes the same record; `make drift` names a unit changed out of band. (Layer and
+code changes are covered by the rollouts of test_03, in both regions.)"""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
 from release import builds
-from stack_helpers import ENV, REGION, VECTORS, outcomes
+from stack_helpers import ENV, REGION, ROOT, VECTORS, outcomes
 from standin.local_lambda import LocalLambdaService
 
 pytestmark = pytest.mark.slow
@@ -127,3 +128,28 @@ def test_the_java_variant_deploys_with_snapstart_and_writes_the_same_record(loca
         assert java_record[field] == python_record[field], field
     for field in ("size", "contentType", "eTag", "encryption", "checksums", "metadata", "storageClass"):
         assert java_record["object"][field] == python_record["object"][field], field
+
+
+def test_make_drift_names_the_unit_changed_out_of_band_and_nothing_else(local_stack):
+    """A log group's retention changed in the console: `make drift` exits 2 and names that unit."""
+    logs = local_stack.client("logs")
+    group = f"/aws/lambda/{local_stack.outputs['function']['function_name']}"
+    [configured] = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    logs.put_retention_policy(logGroupName=group, retentionInDays=7)
+    try:
+        result = subprocess.run(
+            ["make", "drift", f"ENV={ENV}", f"REGION={REGION}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
+    finally:
+        logs.put_retention_policy(logGroupName=group, retentionInDays=configured["retentionInDays"])
+
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+    drifted = [line for line in result.stdout.splitlines() if line.startswith("DRIFT ")]
+    assert drifted == [f"DRIFT {REGION}/function: Plan: 0 to add, 1 to change, 0 to destroy."], result.stdout
+    assert "aws_cloudwatch_log_group.this will be updated in-place" in result.stdout
+    assert sum(line.startswith("ok    ") for line in result.stdout.splitlines()) == 3

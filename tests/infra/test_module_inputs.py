@@ -63,6 +63,9 @@ BAD = [
     ("buckets", {"key_administrator_arns": ["deploy-role"]}, "key_administrator_arns must be IAM role ARNs"),
     ("layer", {"package_sha256": "abc"}, "64 lowercase hex characters"),
     ("layer", {"compatible_architectures": ["arm"]}, "arm64"),
+    ("layer", {"shared_with_account_ids": ["12345"]}, "shared_with_account_ids must be distinct 12-digit"),
+    ("layer", {"shared_with_account_ids": ["222222222222"] * 2}, "must be distinct 12-digit"),
+    ("layer", {"shared_with_organization_id": "acme"}, "shared_with_organization_id must be null or"),
     ("function", {"log_retention_days": 42}, "log_retention_days must be one of 1, 3, 5, 7"),
     ("function", {"architecture": "arm"}, 'architecture must be "arm64" or "x86_64"'),
     (
@@ -154,7 +157,9 @@ def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("module", "bad", "message"), BAD_AT_PLAN, ids=["recursive-results", "snapstart-storage", "key-without-administrators"]
+    ("module", "bad", "message"),
+    BAD_AT_PLAN,
+    ids=["recursive-results", "snapstart-storage", "key-without-administrators"],
 )
 def test_a_bad_combination_of_values_fails_plan_with_the_modules_message(
     tmp_path, standin_endpoint, standin_env, module, bad, message
@@ -205,3 +210,49 @@ def test_a_package_that_is_not_the_recorded_build_fails_plan(tmp_path, standin_e
 
     assert returncode != 0
     assert f"but this environment is recorded to run {SHA}" in output
+
+
+@pytest.mark.slow
+def test_a_shared_layer_version_grants_exactly_the_listed_accounts_and_organization(
+    tmp_path, standin, standin_endpoint, standin_env
+):
+    s3 = standin.client("s3")
+    s3.create_bucket(Bucket="shared-layer-artifacts")
+    package = tmp_path / "layer.zip"
+    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
+    inputs = {
+        **VALID["layer"],
+        "layer_name": "shared-deps",
+        "artifacts_bucket_name": "shared-layer-artifacts",
+        "package_path": str(package),
+        "package_sha256": hashlib.sha256(package.read_bytes()).hexdigest(),
+        "shared_with_account_ids": ["222222222222", "444444444444"],
+        "shared_with_organization_id": "o-a1b2c3d4e5",
+    }
+    body = (
+        module_call("layer", inputs)
+        + 'output "shared" { value = module.under_test.shared_layer_version_arn }\n'
+    )
+    root = standin_root(tmp_path, standin_endpoint, body)
+    env = toolchain_env(**standin_env)
+    init = run_tool(["tofu", "init", "-input=false", "-no-color"], cwd=root, env=env)
+    assert init.returncode == 0, init.stdout + init.stderr
+
+    applied = run_tool(["tofu", "apply", "-auto-approve", "-input=false", "-no-color"], cwd=root, env=env)
+
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    shared = run_tool(["tofu", "output", "-raw", "shared"], cwd=root, env=env).stdout
+    name, version = shared.split(":")[-2:]
+    policy = json.loads(
+        standin.client("lambda").get_layer_version_policy(LayerName=name, VersionNumber=int(version))[
+            "Policy"
+        ]
+    )
+    grants = {
+        (statement["Sid"], json.dumps(statement["Principal"]), json.dumps(statement.get("Condition")))
+        for statement in policy["Statement"]
+    }
+    assert {sid for sid, _, _ in grants} == {"account-222222222222", "account-444444444444", "organization"}
+    assert all(statement["Action"] == "lambda:GetLayerVersion" for statement in policy["Statement"])
+    (organization,) = [s for s in policy["Statement"] if s["Sid"] == "organization"]
+    assert organization["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}

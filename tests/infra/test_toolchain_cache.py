@@ -17,7 +17,7 @@ def test_a_binary_is_reused_while_it_matches_its_recorded_digest(tmp_path: Path)
     binary.write_bytes(b"built")
     tools.record_digest(binary)
 
-    tools.verify_cached(binary)
+    assert tools.verify_cached(binary) == "sha256 verified"
 
 
 def test_a_binary_changed_in_the_cache_is_refused_with_how_to_rebuild(tmp_path: Path):
@@ -34,6 +34,5 @@ def test_a_binary_cached_before_digests_gets_one_on_first_use(tmp_path: Path):
     binary = tmp_path / "tofu"
     binary.write_bytes(b"older build")
 
-    tools.verify_cached(binary)
-
+    assert tools.verify_cached(binary) == "digest recorded on first use"
     assert tools.digest_file(binary).read_text().strip() == tools.sha256_of(binary)
