@@ -67,7 +67,7 @@ demo: setup ## Deploy everything to the local AWS stand-in, drop a file (FILE=pa
 test: setup ## Every check and test: pre-commit, the Java variant's Maven tests, then pytest (what CI runs)
 	pre-commit run --all-files --show-diff-on-failure
 	$(VENV_PY) scripts/artifacts/build_java.py --test
-	pytest -n 2
+	pytest -n 2 --durations=25
 
 # --- Checks ----------------------------------------------------------------------------------------
 

@@ -64,6 +64,14 @@ ADMINISTRATOR_ACCESS = {
 }
 # SigV4 signing names that differ from the IAM action prefix.
 IAM_PREFIX = {"monitoring": "cloudwatch", "awslambda": "lambda"}
+# Operations whose IAM action has another name (the Service Authorization Reference): a batch call
+# is authorised as its single action.
+IAM_ACTION_OF = {
+    ("lambda", "Invoke"): "InvokeFunction",
+    ("sqs", "SendMessageBatch"): "SendMessage",
+    ("sqs", "DeleteMessageBatch"): "DeleteMessage",
+    ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
+}
 
 # S3: (bucket or object level, method, sub-resource query key) -> IAM action; None is the default.
 S3_ACTIONS: dict[tuple[str, str, str | None], str] = {
@@ -445,7 +453,7 @@ class Authorizer:
         if not operation:
             return None
         prefix = IAM_PREFIX.get(service, service)
-        action = f"{prefix}:{'InvokeFunction' if (prefix, operation) == ('lambda', 'Invoke') else operation}"
+        action = f"{prefix}:{IAM_ACTION_OF.get((prefix, operation), operation)}"
         context = _transport_context(current_environ(), s3=False)
         region = response.region
         context["aws:RequestedRegion"] = region

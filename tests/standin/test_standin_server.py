@@ -391,3 +391,30 @@ def test_an_alarm_cannot_notify_a_topic_whose_policy_does_not_name_it(standin, a
     assert (
         standin.client("sqs").receive_message(QueueUrl=alarm_with_topic["queue_url"]).get("Messages") is None
     )
+
+
+def test_a_batch_call_is_authorised_as_its_single_action(standin):
+    """DeleteMessageBatch is sqs:DeleteMessage in IAM (as SendMessageBatch is sqs:SendMessage)."""
+    sqs = standin.client("sqs")
+    url = sqs.create_queue(QueueName=unique("batch"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "a"}])
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    deleted = sqs.delete_message_batch(
+        QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": messages[0]["ReceiptHandle"]}]
+    )
+
+    assert [entry["Id"] for entry in deleted["Successful"]] == ["1"]
