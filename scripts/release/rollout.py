@@ -26,7 +26,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import re
 import secrets
 import sys
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
-from release import canary
+from release import canary, drift
 from release.canary import CanaryError, Gate, TrafficStep
 from release.live import aws_client, running_build
 from release.stack import (
@@ -259,15 +258,10 @@ class Rollout:
 
 def plan_summary(log_file: Path, env: str, region: str | None) -> str:
     """Markdown: one row per unit with its plan line, read from the Terragrunt log."""
-    rows = {}
-    pattern = re.compile(r"\[(?P<unit>[^\]]+)\] tofu: (?P<plan>Plan: .*|No changes\..*)")
-    for line in log_file.read_text(encoding="utf-8").splitlines():
-        match = pattern.search(line)
-        if match:
-            rows[match["unit"]] = match["plan"]
+    units = drift.read_plan_log(log_file.read_text(encoding="utf-8"))
     title = f"Plan: {env}{' / ' + region if region else ''}"
     lines = [f"### {title}", "", "| Unit | Plan |", "| --- | --- |"]
-    lines += [f"| `{unit}` | {plan} |" for unit, plan in sorted(rows.items())]
+    lines += [f"| `{unit.unit}` | {unit.result} |" for unit in units]
     return "\n".join(lines) + "\n"
 
 

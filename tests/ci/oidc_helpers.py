@@ -48,3 +48,9 @@ def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess
 def module_call(inputs: dict, source: str = MODULE_SOURCE, name: str = "oidc") -> str:
     arguments = "\n".join(f"  {key} = {json.dumps(value)}" for key, value in inputs.items())
     return f'module "{name}" {{\n  source = "{source}"\n{arguments}\n}}\n'
+
+
+def trust_of(iam, role_name: str) -> dict:
+    """A role's trust policy as IAM holds it (moto returns a dict, AWS URL-encoded JSON text)."""
+    document = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    return json.loads(document) if isinstance(document, str) else document

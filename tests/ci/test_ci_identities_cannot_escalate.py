@@ -13,7 +13,7 @@ import json
 import sys
 
 import pytest
-from oidc_helpers import MOTO_ACCOUNT, REPOSITORY, ROOT
+from oidc_helpers import MOTO_ACCOUNT, REPOSITORY, ROOT, trust_of
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -302,15 +302,10 @@ def may_assume(simulator, trust: dict, role: str, context: dict) -> bool:
     ).allowed
 
 
-def trust_of(applied: dict, role_name: str) -> dict:
-    document = applied["iam"].get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
-    return json.loads(document) if isinstance(document, str) else document
-
-
 def test_only_the_deploy_workflow_on_the_default_branch_in_the_environment_gets_the_deploy_role(
     simulator, applied
 ):
-    trust = trust_of(applied, "fileproc-github-dev-deploy")
+    trust = trust_of(applied["iam"], "fileproc-github-dev-deploy")
     workflow = f"{REPOSITORY}/.github/workflows"
     sub = f"repo:{REPOSITORY}:environment:dev"
     cases = {
@@ -344,8 +339,8 @@ def test_only_the_deploy_workflow_on_the_default_branch_in_the_environment_gets_
 
 def test_prod_plans_need_the_approved_environment_and_dev_plans_the_plan_workflow(simulator, applied):
     workflow = f"{REPOSITORY}/.github/workflows"
-    prod = trust_of(applied, "fileproc-github-prod-plan")
-    dev = trust_of(applied, "fileproc-github-dev-plan")
+    prod = trust_of(applied["iam"], "fileproc-github-prod-plan")
+    dev = trust_of(applied["iam"], "fileproc-github-dev-plan")
     prod_role = PLAN_ROLE.replace("-dev-", "-prod-")
     pull_request = claims(
         sub=f"repo:{REPOSITORY}:pull_request", job_workflow_ref=f"{workflow}/plan.yml@refs/pull/7/merge"

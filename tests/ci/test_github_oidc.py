@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from oidc_helpers import MOTO_ACCOUNT, REPOSITORY, VALID, module_call, run  # noqa: E402
+from oidc_helpers import MOTO_ACCOUNT, REPOSITORY, VALID, module_call, run, trust_of  # noqa: E402
 from release.stack import env_locals  # noqa: E402
 
 BAD = [
@@ -74,11 +74,6 @@ def test_a_bad_value_fails_validate_with_the_modules_message(validate_root: Path
 
 
 # --- applied against the stand-in (tests/ci/conftest.py) --------------------------------------
-
-
-def trust_of(iam, name: str) -> dict:
-    document = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
-    return json.loads(document) if isinstance(document, str) else document
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
