@@ -146,8 +146,10 @@ inputs = merge(
     # iam: the boundary; buckets: who the key policy names (no tag makes a key anyone's). An
     # environment without a plan role sets key_reader_arns = [] in its settings.
     permissions_boundary_arn = local.workload_boundary_arn
-    key_administrator_arns   = [local.deploy_role_arn]
-    key_reader_arns          = [local.plan_role_arn]
+    # VPC mode (env.hcl): the function role may then manage the function's network interfaces.
+    enable_vpc_access      = local.env.vpc_enabled
+    key_administrator_arns = [local.deploy_role_arn]
+    key_reader_arns        = [local.plan_role_arn]
   },
   local.env.settings,
   {

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"  run {run + 1}: provider cache {'on ' if cache else 'off'} {seconds:6.1f} s",
                     flush=True,
                 )
-    print("\n| run --all plan, local environment (4 units, fresh working dirs) | median | runs |")
+    print("\n| run --all plan, local environment (10 units, fresh working dirs) | median | runs |")
     print("| --- | --- | --- |")
     for cache in (False, True):
         label = "TG_PROVIDER_CACHE=1" if cache else "TG_PROVIDER_CACHE=0"

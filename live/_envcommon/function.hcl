@@ -2,7 +2,8 @@
 # package of the recorded build with the layer version the layer unit just published.
 
 locals {
-  build = jsondecode(file(find_in_parent_folders("build.json")))
+  build       = jsondecode(file(find_in_parent_folders("build.json")))
+  vpc_enabled = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals.vpc_enabled
 }
 
 terraform {
@@ -48,7 +49,26 @@ dependency "layer" {
   skip_outputs = get_env("TG_OFFLINE_VALIDATE", "false") == "true"
 }
 
+# Only in VPC mode (env.hcl vpc_enabled): the subnets and security group of the network unit.
+dependency "network" {
+  config_path = "${get_terragrunt_dir()}/../network"
+  enabled     = local.vpc_enabled
+
+  mock_outputs = {
+    subnet_ids                 = ["subnet-00000000000000001", "subnet-00000000000000002"]
+    function_security_group_id = "sg-00000000000000001"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  # `make validate` runs without credentials or state: use the mocks, read nothing.
+  skip_outputs = get_env("TG_OFFLINE_VALIDATE", "false") == "true"
+}
+
 inputs = {
+  vpc_config = local.vpc_enabled ? {
+    subnet_ids         = dependency.network.outputs.subnet_ids
+    security_group_ids = [dependency.network.outputs.function_security_group_id]
+  } : null
   role_arn              = dependency.iam.outputs.role_arn
   layer_arns            = [dependency.layer.outputs.layer_version_arn]
   trigger_bucket_name   = dependency.buckets.outputs.trigger_bucket_name

@@ -8,6 +8,10 @@ locals {
   # SnapStart). `make record ENV=dev` builds and records that variant.
   function_runtime = "python"
 
+  # VPC mode (live/<env>/<region>/network, README "High availability"): off in dev, where the
+  # function runs in Lambda's own multi-zone network and needs no private one; on in staging and prod.
+  vpc_enabled = false
+
   # How `make rollout` shifts traffic to a new version: every merge deploys here first, so the new
   # version takes all traffic at once and bakes. One of AllAtOnce, Canary<P>Percent<M>Minutes,
   # Linear<P>PercentEvery<M>Minutes (scripts/release/canary.py).

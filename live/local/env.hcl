@@ -21,6 +21,9 @@ locals {
   # SnapStart). `make record ENV=local` builds and records that variant.
   function_runtime = "python"
 
+  # VPC mode as prod: the stand-in creates the network and the function is attached to it.
+  vpc_enabled = true
+
   # `make rollout ENV=local` takes the regions in this order, as prod does its two.
   rollout_order = ["us-east-1", "us-west-2"]
   # As prod; the end-to-end tests pass shorter bakes (--bake) so a rollout takes seconds.

@@ -8,6 +8,10 @@ locals {
   # SnapStart). `make record ENV=staging` builds and records that variant.
   function_runtime = "python"
 
+  # VPC mode (live/<env>/<region>/network, README "High availability"): the function runs in
+  # private subnets in three availability zones and reaches only S3 and X-Ray, through endpoints.
+  vpc_enabled = true
+
   # How `make rollout` shifts traffic to a new version: 10 % of events for 5 minutes, then all, each
   # step baked and gated. One of AllAtOnce, Canary<P>Percent<M>Minutes, Linear<P>PercentEvery<M>Minutes
   # (scripts/release/canary.py).

@@ -436,6 +436,54 @@ data "aws_iam_policy_document" "log_delivery" {
       values   = [for purpose in local.logged_purposes : "arn:${local.partition}:s3:::${local.bucket_names[purpose]}"]
     }
   }
+
+  # VPC flow logs of the network unit (modules/network), delivered by CloudWatch Logs' delivery
+  # service; only this account's deliveries in this region, only under vpc-flow-logs/.
+  statement {
+    sid       = "AllowFlowLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.bucket_names[local.log_bucket_purpose]}/vpc-flow-logs/AWSLogs/${local.account_id}/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:*"]
+    }
+  }
+
+  statement {
+    sid       = "AllowFlowLogDeliveryAclCheck"
+    actions   = ["s3:GetBucketAcl", "s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.bucket_names[local.log_bucket_purpose]}"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:*"]
+    }
+  }
 }
 
 data "aws_iam_policy_document" "bucket" {

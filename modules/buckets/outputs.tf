@@ -29,8 +29,13 @@ output "artifacts_bucket_arn" {
 }
 
 output "access_log_bucket_name" {
-  description = "Name of the bucket receiving S3 server access logs of the other three, under <purpose>/."
+  description = "Name of the bucket receiving S3 server access logs of the other three, under <purpose>/, and the VPC flow logs under vpc-flow-logs/."
   value       = aws_s3_bucket.this["access-logs"].id
+}
+
+output "access_log_bucket_arn" {
+  description = "ARN of the access-log bucket, which also receives the VPC flow logs (under vpc-flow-logs/)."
+  value       = aws_s3_bucket.this["access-logs"].arn
 }
 
 output "kms_key_arn" {

@@ -80,7 +80,7 @@ data "aws_subnet" "vpc" {
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to an on-failure destination (the SQS queue in failures.tf), which receives the full invocation record; a dead_letter_config would only get the event.
-  #checkov:skip=CKV_AWS_117:VPC attachment is optional (var.vpc_config): the function only calls S3 and SQS, over TLS, and needs no private network by default.
+  #checkov:skip=CKV_AWS_117:VPC attachment is chosen per environment (env.hcl vpc_enabled: the network unit's subnets and group, on in staging, prod and local); dev runs in Lambda's own network, calling only S3 over TLS.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is optional (var.reserved_concurrent_executions); reserving by default takes capacity from every other function in the account.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile that this repository cannot create offline; packages are content-addressed and checked against the recorded SHA-256 instead.
   #checkov:skip=CKV_AWS_173:Environment variables are encrypted with var.kms_key_arn when set, with an AWS-managed key otherwise; they hold no secrets.

@@ -201,7 +201,7 @@ variable "live_version" {
 }
 
 variable "vpc_config" {
-  description = "Attach the function to a VPC: subnets in at least two availability zones, and security groups. null keeps it outside any VPC (it then reaches S3 and SQS over AWS's public endpoints, with TLS). In a VPC it needs S3 and SQS endpoints or a NAT."
+  description = "Attach the function to a VPC: subnets in at least two availability zones, and security groups. null keeps it outside any VPC (it then reaches S3 over AWS's public endpoints, with TLS). In a VPC it needs an S3 endpoint (and an X-Ray one for its traces) or a NAT: the network module makes both endpoints."
   type = object({
     subnet_ids         = list(string)
     security_group_ids = list(string)

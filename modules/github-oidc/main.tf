@@ -247,6 +247,31 @@ resource "aws_iam_role_policy" "deploy" {
   }
 }
 
+resource "aws_iam_policy" "deploy_network" {
+  for_each = var.environments
+
+  name        = "${local.role_names[each.key].deploy}-network"
+  path        = var.role_path
+  description = "The network unit's resources of ${each.key} (VPC mode), by their tags"
+  policy      = data.aws_iam_policy_document.deploy_network[each.key].json
+  tags        = merge(var.tags, { Environment = each.key, Purpose = "github-actions-deploy" })
+
+  lifecycle {
+    precondition {
+      # A managed policy may hold 6,144 characters without whitespace (the same quotas page).
+      condition     = length(jsonencode(jsondecode(data.aws_iam_policy_document.deploy_network[each.key].json))) <= 6144
+      error_message = "The deploy role's network policy of ${each.key} exceeds IAM's 6,144-character managed-policy limit (each region adds about 550 characters): split the environment's regions across accounts."
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_network" {
+  for_each = var.environments
+
+  role       = aws_iam_role.deploy[each.key].name
+  policy_arn = aws_iam_policy.deploy_network[each.key].arn
+}
+
 resource "aws_iam_role" "plan" {
   for_each = local.plan_environments
 

@@ -1,6 +1,7 @@
-# What the CI roles may do: exactly what the live units (buckets, iam, layer, function) manage for
-# one environment, found by the names the root terragrunt.hcl gives them (<project>-<env>-<region
-# code>-...), in that environment's regions, plus its Terraform state.
+# What the CI roles may do: exactly what the live units (buckets, iam, layer, network, function)
+# manage for one environment, found by the names the root terragrunt.hcl gives them
+# (<project>-<env>-<region code>-...) or, for EC2, by its tags, in that environment's regions,
+# plus its Terraform state.
 #
 # A note on S3 ARN patterns: "*" in an ARN also matches "/", so a bucket pattern such as
 # arn:aws:s3:::fileproc-dev-* matches every object in those buckets too. Bucket statements below
@@ -29,6 +30,7 @@ locals {
       alarms             = [for region in environment.regions : "arn:${local.partition}:cloudwatch:${region}:${local.account_id}:alarm:${var.project}-${name}-*"]
       any_key_in_regions = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:key/*"]
       aliases            = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:alias/${var.project}-${name}-*"]
+      ec2_in_regions     = [for region in environment.regions : "arn:${local.partition}:ec2:${region}:${local.account_id}:*"]
     }
   }
 
@@ -95,6 +97,53 @@ locals {
     "iam:ListInstanceProfilesForRole",
   ]
 
+  # EC2 has no names to scope by: the network unit's resources are this environment's by their tags
+  # (the provider's default_tags, sent with every create), set at creation and checked on change.
+  # Each create, and the resource type it creates.
+  network_creates = {
+    "ec2:CreateFlowLogs"      = "vpc-flow-log"
+    "ec2:CreateRouteTable"    = "route-table"
+    "ec2:CreateSecurityGroup" = "security-group"
+    "ec2:CreateSubnet"        = "subnet"
+    "ec2:CreateVpc"           = "vpc"
+    "ec2:CreateVpcEndpoint"   = "vpc-endpoint"
+  }
+  network_create_actions                = keys(local.network_creates)
+  network_create_actions_without_prefix = [for action in local.network_create_actions : trimprefix(action, "ec2:")]
+  network_change_actions = [
+    "ec2:AssociateRouteTable",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:DeleteFlowLogs",
+    "ec2:DeleteRouteTable",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteVpc",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:DisassociateRouteTable",
+    "ec2:ModifySubnetAttribute",
+    "ec2:ModifyVpcAttribute",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+  ]
+  # What the provider reads to refresh the network unit (and the function module's subnets); only
+  # ec2:DescribeVpcAttribute has a resource type (ReadThisEnvironmentsVpcs).
+  network_read_actions = [
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeFlowLogs",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribePrefixLists",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcEndpointServices",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeVpcs",
+  ]
   # What may change an IAM managed policy: none of it on a workload boundary, by anyone but the
   # bootstrap's administrator.
   policy_write_actions = [
@@ -442,25 +491,116 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     # logs:DescribeLogGroups, kms:ListAliases, the SNS subscription calls (a subscription ARN is
-    # not a resource type in IAM) and EC2 Describe* (the function module reads subnets in VPC mode)
-    # accept only "*". Limited to the environment's regions.
+    # not a resource type in IAM) and EC2 Describe* (the network unit, and the function module's
+    # subnets in VPC mode) accept only "*". Limited to the environment's regions.
     sid = "NoResourceTypeInTheseRegions"
-    actions = [
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeSubnets",
-      "ec2:DescribeVpcs",
+    actions = concat(local.network_read_actions, [
       "kms:ListAliases",
       "logs:DescribeLogGroups",
       "sns:GetSubscriptionAttributes",
       "sns:SetSubscriptionAttributes",
       "sns:Unsubscribe",
-    ]
+    ])
     resources = ["*"]
 
     condition {
       test     = "StringEquals"
       variable = "aws:RequestedRegion"
       values   = local.scopes[each.key].regions
+    }
+  }
+}
+
+# The network unit's share of the deploy role, in a managed policy of its own: with it, the inline
+# policy would pass IAM's 10,240-character limit for a role's inline policies.
+data "aws_iam_policy_document" "deploy_network" {
+  for_each = var.environments
+
+
+  # A new VPC, subnet, route table, group, endpoint or flow log only with this environment's tags,
+  # one statement per create so that its tags admit only the resource it creates: the existing
+  # resources a create also names (the VPC of a subnet) must carry those tags already (below).
+  dynamic "statement" {
+    for_each = local.network_creates
+
+    content {
+      sid       = "${trimprefix(statement.key, "ec2:")}TaggedForThisEnvironment"
+      actions   = [statement.key]
+      resources = [for region in local.scopes[each.key].regions : "arn:${local.partition}:ec2:${region}:${local.account_id}:${statement.value}/*"]
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/Environment"
+        values   = [each.key]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/Project"
+        values   = [var.project]
+      }
+    }
+  }
+
+  statement {
+    sid       = "UseAndChangeThisEnvironmentsNetwork"
+    actions   = concat(local.network_create_actions, local.network_change_actions)
+    resources = local.scopes[each.key].ec2_in_regions
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/Environment"
+      values   = [each.key]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/Project"
+      values   = [var.project]
+    }
+  }
+
+  statement {
+    # Tags only as part of creating a resource (the default_tags), or on this environment's own.
+    sid       = "TagNetworkOnCreate"
+    actions   = ["ec2:CreateTags"]
+    resources = local.scopes[each.key].ec2_in_regions
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = local.network_create_actions_without_prefix
+    }
+  }
+
+  statement {
+    sid       = "RetagThisEnvironmentsNetwork"
+    actions   = ["ec2:CreateTags", "ec2:DeleteTags"]
+    resources = local.scopes[each.key].ec2_in_regions
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/Environment"
+      values   = [each.key]
+    }
+
+    # The tags that make a resource this environment's cannot be moved to another.
+    condition {
+      test     = "ForAllValues:StringNotEquals"
+      variable = "aws:TagKeys"
+      values   = ["Environment", "Project"]
+    }
+  }
+
+  statement {
+    sid       = "ReadThisEnvironmentsVpcs"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = [for region in local.scopes[each.key].regions : "arn:${local.partition}:ec2:${region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/Environment"
+      values   = [each.key]
     }
   }
 }
@@ -548,15 +688,24 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
+    sid       = "ReadThisEnvironmentsVpcs"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = [for region in local.scopes[each.key].regions : "arn:${local.partition}:ec2:${region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
     sid = "NoResourceTypeInTheseRegions"
-    actions = [
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeSubnets",
-      "ec2:DescribeVpcs",
+    actions = concat(local.network_read_actions, [
       "kms:ListAliases",
       "logs:DescribeLogGroups",
       "sns:GetSubscriptionAttributes",
-    ]
+    ])
     resources = ["*"]
 
     condition {

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS_BIN = ROOT / ".tools" / "bin"
 DATA_DIR = ROOT / "build" / "validate"
-UNITS = ("buckets", "iam", "layer", "function")
+UNITS = ("buckets", "iam", "layer", "network", "function")
 # One unit of each kind is enough for a change every unit shares (the root or a module).
 SAMPLE_UNITS = [Path("live/local/us-east-1") / unit for unit in UNITS]
 

@@ -20,6 +20,8 @@ stand-in's server process, before the first request (``apply_all``).
   package the artifacts bucket no longer holds still runs.
 - ``AddLayerVersionPermission`` with an ``OrganizationId`` grants to that organization only
   (``aws:PrincipalOrgID``), as in AWS; moto drops the ID and so grants the layer to everyone.
+- ``CreateFlowLogs`` to an S3 destination with a folder (``arn:aws:s3:::bucket/prefix/``) checks
+  that the bucket exists, as in AWS; moto looks for a bucket named ``bucket/prefix/`` and refuses.
 - Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
   them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
@@ -287,6 +289,26 @@ def patch_layer_organization_share() -> None:
     LambdaBackend.add_layer_version_permission = add_layer_version_permission
 
 
+def patch_flow_log_s3_folder() -> None:
+    """Check an S3 flow-log destination's bucket, not its bucket-and-folder, for existence."""
+    from moto.ec2.models.flow_logs import FlowLogsBackend
+
+    original = FlowLogsBackend.create_flow_logs
+
+    @functools.wraps(original)
+    def create_flow_logs(self: Any, *args: Any, **kwargs: Any) -> tuple[list[Any], list[Any]]:
+        destination = kwargs.get("log_destination")
+        if kwargs.get("log_destination_type") != "s3" or not destination or "/" not in destination:
+            return original(self, *args, **kwargs)
+        bucket_arn = destination.split("/", 1)[0]
+        created, unsuccessful = original(self, *args, **{**kwargs, "log_destination": bucket_arn})
+        for flow_log in created:
+            flow_log.log_destination = destination
+        return created, unsuccessful
+
+    FlowLogsBackend.create_flow_logs = create_flow_logs
+
+
 def apply_all() -> None:
     patch_lambda_configuration()
     patch_alarm_initial_state()
@@ -295,3 +317,4 @@ def apply_all() -> None:
     patch_emf_extraction()
     patch_code_locations()
     patch_layer_organization_share()
+    patch_flow_log_s3_folder()

@@ -50,13 +50,17 @@ def documents(applied: dict) -> dict[str, dict]:
                 json.loads(document) if isinstance(document, str) else document
             )
     for managed in details["Policies"]:
+        (version,) = [v for v in managed["PolicyVersionList"] if v["IsDefaultVersion"]]
+        document = (
+            json.loads(version["Document"]) if isinstance(version["Document"], str) else version["Document"]
+        )
+        # moto 5.2.5 leaves PolicyName out of this listing; the ARN ends with it.
+        name = managed["Arn"].rsplit("/", 1)[1]
         if managed["Path"] == "/boundaries/":
-            (version,) = [v for v in managed["PolicyVersionList"] if v["IsDefaultVersion"]]
-            document = version["Document"]
-            # moto 5.2.5 leaves PolicyName out of this listing; the ARN ends with it.
-            policies[f"boundary/{managed['Arn'].rsplit('/', 1)[1]}"] = (
-                json.loads(document) if isinstance(document, str) else document
-            )
+            policies[f"boundary/{name}"] = document
+        elif managed["Path"] == "/github-actions/":
+            # fileproc-github-dev-deploy-network -> deploy-network/dev
+            policies[f"deploy-network/{name.split('-')[2]}"] = document
     return policies
 
 
@@ -86,6 +90,8 @@ def test_the_documents_cover_every_ci_and_workload_policy(documents: dict):
     assert set(documents) == {
         "deploy/dev",
         "deploy/prod",
+        "deploy-network/dev",
+        "deploy-network/prod",
         "plan/dev",
         "plan/prod",
         "boundary/fileproc-dev-workload",
@@ -280,6 +286,58 @@ def test_tags_only_with_this_environments_values_and_keys_only_with_its_tags(sim
     create_tagged = decide(simulator, DEPLOY_ROLE, "kms:CreateKey", "*", deploy, context=own)
     assert not create_untagged.allowed
     assert create_tagged.allowed, create_tagged.describe()
+
+
+# --- the network, by its tags ----------------------------------------------------------------
+
+EC2 = f"arn:aws:ec2:eu-central-1:{MOTO_ACCOUNT}"
+DEV_TAGS = {"Project": "fileproc", "Environment": "dev"}
+
+
+def test_a_deploy_role_creates_network_only_tagged_for_its_environment_and_changes_only_its_own(
+    simulator, documents
+):
+    deploy = [documents["deploy/dev"], documents["deploy-network/dev"]]
+
+    def allowed(action: str, resource: str, request: dict | None = None, resource_tags: dict | None = None):
+        context = {"aws:RequestedRegion": "eu-central-1", "ec2:Region": "eu-central-1"}
+        context |= {f"aws:RequestTag/{key}": value for key, value in (request or {}).items()}
+        context |= {f"ec2:ResourceTag/{key}": value for key, value in (resource_tags or {}).items()}
+        context |= {f"aws:ResourceTag/{key}": value for key, value in (resource_tags or {}).items()}
+        if request:
+            context["aws:TagKeys"] = list(request)
+        return decide(simulator, DEPLOY_ROLE, action, resource, deploy, context=context).allowed
+
+    prod_tags = {**DEV_TAGS, "Environment": "prod"}
+    assert allowed("ec2:CreateVpc", f"{EC2}:vpc/*", request=DEV_TAGS)
+    assert not allowed("ec2:CreateVpc", f"{EC2}:vpc/*")
+    assert not allowed("ec2:CreateVpc", f"{EC2}:vpc/*", request=prod_tags)
+    assert not allowed("ec2:CreateVpc", f"arn:aws:ec2:us-east-1:{MOTO_ACCOUNT}:vpc/*", request=DEV_TAGS)
+    # A subnet: the new one with dev's tags, in a VPC that is dev's, never another's.
+    assert allowed("ec2:CreateSubnet", f"{EC2}:subnet/*", request=DEV_TAGS)
+    assert allowed("ec2:CreateSubnet", f"{EC2}:vpc/vpc-1", request=DEV_TAGS, resource_tags=DEV_TAGS)
+    assert not allowed("ec2:CreateSubnet", f"{EC2}:vpc/vpc-2", request=DEV_TAGS, resource_tags=prod_tags)
+    assert not allowed("ec2:CreateSubnet", f"{EC2}:vpc/vpc-3", request=DEV_TAGS)
+    # A change: to dev's own yes; to prod's, or to one nobody tagged (a VPC's default group), no.
+    changes = {
+        "ec2:AuthorizeSecurityGroupIngress": "security-group",
+        "ec2:RevokeSecurityGroupEgress": "security-group",
+        "ec2:DeleteVpc": "vpc",
+        "ec2:DeleteVpcEndpoints": "vpc-endpoint",
+        "ec2:DeleteFlowLogs": "vpc-flow-log",
+    }
+    for action, kind in changes.items():
+        assert allowed(action, f"{EC2}:{kind}/dev-1", resource_tags=DEV_TAGS), action
+        assert not allowed(action, f"{EC2}:{kind}/prod-1", resource_tags=prod_tags), action
+        assert not allowed(action, f"{EC2}:{kind}/untagged-1"), action
+    # Tags: with a create, or on dev's own, but never the tags that say whose a resource is.
+    assert not allowed(
+        "ec2:CreateTags", f"{EC2}:vpc/vpc-2", request={"Environment": "dev"}, resource_tags=prod_tags
+    )
+    assert not allowed(
+        "ec2:CreateTags", f"{EC2}:vpc/vpc-1", request={"Environment": "prod"}, resource_tags=DEV_TAGS
+    )
+    assert allowed("ec2:CreateTags", f"{EC2}:vpc/vpc-1", request={"Owner": "team"}, resource_tags=DEV_TAGS)
 
 
 # --- narrow trust ---------------------------------------------------------------------------

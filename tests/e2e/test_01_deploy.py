@@ -37,7 +37,8 @@ def test_the_demo_deployed_each_region_in_dependency_order_and_recorded_its_samp
         at = {unit: timings[f"{region}/{unit}"] for unit in UNITS}
         assert at["buckets"].ended <= at["iam"].started
         assert at["buckets"].ended <= at["layer"].started
-        assert max(at["iam"].ended, at["layer"].ended) <= at["function"].started
+        assert at["buckets"].ended <= at["network"].started
+        assert max(at["iam"].ended, at["layer"].ended, at["network"].ended) <= at["function"].started
     local_stack.read_outputs()
     for region in REGIONS:
         outputs = local_stack.region_outputs[region]
@@ -47,6 +48,61 @@ def test_the_demo_deployed_each_region_in_dependency_order_and_recorded_its_samp
         assert [layer["Arn"] for layer in function["Configuration"]["Layers"]] == [
             outputs["layer"]["layer_version_arn"]
         ]
+
+
+def test_the_function_runs_in_private_subnets_of_three_zones_reaching_only_s3_and_xray(local_stack):
+    """VPC mode as prod: the network unit's subnets and group, and no other way out than its endpoints."""
+    local_stack.read_outputs()
+    for region in REGIONS:
+        outputs = local_stack.region_outputs[region]
+        network, buckets = outputs["network"], outputs["buckets"]
+        ec2 = local_stack.client("ec2", region)
+        vpc_config = local_stack.client("lambda", region).get_function_configuration(
+            FunctionName=outputs["function"]["function_name"], Qualifier="live"
+        )["VpcConfig"]
+        assert sorted(vpc_config["SubnetIds"]) == sorted(network["subnet_ids"])
+        assert vpc_config["SecurityGroupIds"] == [network["function_security_group_id"]]
+        subnets = ec2.describe_subnets(SubnetIds=network["subnet_ids"])["Subnets"]
+        assert sorted(subnet["AvailabilityZone"] for subnet in subnets) == [
+            f"{region}a",
+            f"{region}b",
+            f"{region}c",
+        ]
+        assert not any(subnet["MapPublicIpOnLaunch"] for subnet in subnets)
+        vpc_filter = [{"Name": "vpc-id", "Values": [network["vpc_id"]]}]
+        assert (
+            ec2.describe_internet_gateways(
+                Filters=[{"Name": "attachment.vpc-id", "Values": [network["vpc_id"]]}]
+            )["InternetGateways"]
+            == []
+        )
+        assert ec2.describe_nat_gateways(Filter=vpc_filter)["NatGateways"] == []
+        [group] = ec2.describe_security_groups(GroupIds=[network["function_security_group_id"]])[
+            "SecurityGroups"
+        ]
+        assert group["IpPermissions"] == []
+        assert {(rule["FromPort"], rule["ToPort"]) for rule in group["IpPermissionsEgress"]} == {(443, 443)}
+        endpoints = {
+            endpoint["ServiceName"].rsplit(".", 1)[1]: endpoint
+            for endpoint in ec2.describe_vpc_endpoints(Filters=vpc_filter)["VpcEndpoints"]
+        }
+        assert set(endpoints) == {"s3", "xray"}
+        s3_policy = json.loads(endpoints["s3"]["PolicyDocument"])
+        [statement] = s3_policy["Statement"]
+        assert sorted(statement["Resource"]) == sorted(
+            f"arn:aws:s3:::{buckets[name]}{suffix}"
+            for name in ("trigger_bucket_name", "results_bucket_name")
+            for suffix in ("", "/*")
+        )
+        [flow_log] = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [network["vpc_id"]]}])[
+            "FlowLogs"
+        ]
+        log_bucket = buckets["access_log_bucket_name"]
+        assert flow_log["LogDestination"] == f"arn:aws:s3:::{log_bucket}/vpc-flow-logs/"
+        log_policy = json.loads(
+            local_stack.client("s3", region).get_bucket_policy(Bucket=log_bucket)["Policy"]
+        )
+        assert "AllowFlowLogDelivery" in {statement["Sid"] for statement in log_policy["Statement"]}
 
 
 def test_every_bucket_is_encrypted_versioned_private_owner_enforced_tagged_and_expiring(local_stack):

@@ -40,10 +40,10 @@ def parse(path: Path) -> dict:
 
 def test_the_live_tree_is_not_empty():
     assert len(ENVIRONMENTS) >= 4
-    assert len(UNIT_FILES) == 4 * len(REGIONS)
+    assert len(UNIT_FILES) == 5 * len(REGIONS)
 
 
-@pytest.mark.parametrize("unit", ["buckets", "iam", "layer", "function"])
+@pytest.mark.parametrize("unit", ["buckets", "iam", "layer", "network", "function"])
 def test_a_unit_is_the_same_file_in_every_region(unit):
     files = [path for path in UNIT_FILES if path.parent.name == unit]
     assert len(files) == len(REGIONS)
@@ -53,8 +53,12 @@ def test_a_unit_is_the_same_file_in_every_region(unit):
     assert not differing, f"differs from its siblings: {differing}"
 
 
-def test_every_unit_folder_is_one_of_the_four_units():
-    unknown = [path for path in UNIT_FILES if path.parent.name not in {"buckets", "iam", "layer", "function"}]
+def test_every_unit_folder_is_one_of_the_five_units():
+    unknown = [
+        path
+        for path in UNIT_FILES
+        if path.parent.name not in {"buckets", "iam", "layer", "network", "function"}
+    ]
     assert not unknown
     stray = [path for path in LIVE.glob("*/*/*") if path.is_dir() and not (path / "terragrunt.hcl").exists()]
     assert not stray, f"folders without a unit: {stray}"
@@ -80,7 +84,9 @@ def test_a_single_region_is_selected_by_terragrunts_own_filter():
     )
 
     assert found.returncode == 0, found.stderr
-    assert found.stdout.split() == [f"eu-west-1/{unit}" for unit in ("buckets", "function", "iam", "layer")]
+    assert found.stdout.split() == [
+        f"eu-west-1/{unit}" for unit in ("buckets", "function", "iam", "layer", "network")
+    ]
 
 
 def test_a_copied_region_folder_is_picked_up_as_a_region(tmp_path):

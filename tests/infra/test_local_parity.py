@@ -11,7 +11,7 @@ import shutil
 import pytest
 from toolchain_helpers import ROOT, run_tool, toolchain_env
 
-UNITS = ("buckets", "iam", "layer", "function")
+UNITS = ("buckets", "iam", "layer", "network", "function")
 # Names that contain the environment and region (terragrunt.hcl derives them from name_prefix).
 NAMES = {"name_prefix", "function_name", "role_name", "failure_queue_name", "layer_name"}
 # ARNs of what the account bootstrap creates per environment: equal once the account and the

@@ -28,6 +28,12 @@ VALID = {
         "permissions_boundary_arn": "arn:aws:iam::111111111111:policy/boundaries/fileproc-test-workload",
     },
     "workload-boundary": {"environment": "test", "account_id": "111111111111", "regions": ["eu-central-1"]},
+    "network": {
+        "name_prefix": "fileproc-test-use1",
+        "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+        "bucket_arns": ["arn:aws:s3:::trigger-bucket", "arn:aws:s3:::results-bucket"],
+        "flow_log_bucket_arn": "arn:aws:s3:::access-log-bucket",
+    },
     "layer": {
         "layer_name": "deps",
         "artifacts_bucket_name": "artifacts-bucket",
@@ -61,6 +67,13 @@ BAD = [
     ("workload-boundary", {"environment": "tfstate"}, 'not "github" or "tfstate"'),
     ("workload-boundary", {"regions": []}, "regions must name at least one AWS region"),
     ("buckets", {"key_administrator_arns": ["deploy-role"]}, "key_administrator_arns must be IAM role ARNs"),
+    ("network", {"availability_zones": ["us-east-1a"]}, "must name 2 to 6 distinct zones"),
+    ("network", {"availability_zones": ["us-east-1a", "us-east-1a"]}, "must name 2 to 6 distinct zones"),
+    ("network", {"availability_zones": ["use1-az1", "use1-az2"]}, "not zone IDs"),
+    ("network", {"cidr_block": "10.40.0.0/26"}, "from /16 to /24"),
+    ("network", {"cidr_block": "10.40.1.0/16"}, "start at its network address"),
+    ("network", {"bucket_arns": ["arn:aws:s3:::trigger-bucket/*"]}, "with no object path"),
+    ("network", {"flow_log_traffic_type": "SOME"}, '"ALL", "ACCEPT" or "REJECT"'),
     ("layer", {"package_sha256": "abc"}, "64 lowercase hex characters"),
     ("layer", {"compatible_architectures": ["arm"]}, "arm64"),
     ("layer", {"shared_with_account_ids": ["12345"]}, "shared_with_account_ids must be distinct 12-digit"),
@@ -85,6 +98,11 @@ BAD_AT_PLAN = [
     ("function", {"results_bucket_name": "trigger-bucket"}, "would invoke the function again"),
     ("function", {"snapstart_enabled": True, "ephemeral_storage_mb": 1024}, "SnapStart does not support"),
     ("buckets", {"create_kms_key": True}, "create_kms_key needs key_administrator_arns"),
+    (
+        "network",
+        {"availability_zones": ["us-east-1a", "us-east-1q"]},
+        "names zones that us-east-1 does not have",
+    ),
 ]
 
 
@@ -159,7 +177,7 @@ def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("module", "bad", "message"),
     BAD_AT_PLAN,
-    ids=["recursive-results", "snapstart-storage", "key-without-administrators"],
+    ids=["recursive-results", "snapstart-storage", "key-without-administrators", "unknown-zone"],
 )
 def test_a_bad_combination_of_values_fails_plan_with_the_modules_message(
     tmp_path, standin_endpoint, standin_env, module, bad, message

@@ -302,6 +302,31 @@ def test_a_bucket_keeps_the_tags_it_was_created_with(standin):
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "Project", "Value": "fileproc"}]
 
 
+def test_a_flow_log_may_deliver_to_a_folder_of_an_existing_bucket_only(standin):
+    """moto alone looks for a bucket named "<bucket>/<folder>/" and refuses every folder."""
+    s3, ec2 = standin.client("s3"), standin.client("ec2")
+    bucket = unique("flow-logs")
+    s3.create_bucket(Bucket=bucket)
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+
+    def create(destination: str) -> dict:
+        return ec2.create_flow_logs(
+            ResourceType="VPC",
+            ResourceIds=[vpc],
+            TrafficType="ALL",
+            LogDestinationType="s3",
+            LogDestination=destination,
+        )
+
+    created = create(f"arn:aws:s3:::{bucket}/vpc-flow-logs/")
+    missing = create(f"arn:aws:s3:::{bucket}-missing/vpc-flow-logs/")
+
+    assert not created["Unsuccessful"]
+    (flow_log,) = ec2.describe_flow_logs(FlowLogIds=created["FlowLogIds"])["FlowLogs"]
+    assert flow_log["LogDestination"] == f"arn:aws:s3:::{bucket}/vpc-flow-logs/"
+    assert "does not exist" in missing["Unsuccessful"][0]["Error"]["Message"]
+
+
 @pytest.fixture
 def alarm_with_topic(standin):
     """An alarm on a custom metric whose topic delivers to a queue (the stand-in of an inbox)."""
