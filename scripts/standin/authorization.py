@@ -296,6 +296,22 @@ class Authorizer:
             context=context,
         )
 
+    def role(self, role_arn: str) -> Caller:
+        """A role as a caller: its inline and managed policies and its boundary, as IAM holds them."""
+        from moto.iam.models import iam_backends
+
+        backend = iam_backends[self.account_id]["aws"]
+        role = backend.get_role_by_arn(role_arn)
+        boundary = role.permissions_boundary_arn
+        return Caller(
+            arn=role_arn,
+            account=self.account_id,
+            kind="identity",
+            identity_policies=[_policy_text(policy) for policy in role.policies.values()]
+            + [_policy_text(policy) for policy in role.managed_policies.values()],
+            boundary_policies=[_policy_text(backend.get_policy(boundary))] if boundary else [],
+        )
+
     # --- the decision -----------------------------------------------------------------------
 
     def decide(self, caller: Caller, ask: Ask) -> Decision:

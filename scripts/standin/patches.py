@@ -22,6 +22,10 @@ stand-in's server process, before the first request (``apply_all``).
   (``aws:PrincipalOrgID``), as in AWS; moto drops the ID and so grants the layer to everyone.
 - ``CreateFlowLogs`` to an S3 destination with a folder (``arn:aws:s3:::bucket/prefix/``) checks
   that the bucket exists, as in AWS; moto looks for a bucket named ``bucket/prefix/`` and refuses.
+- ``CreateFunction`` / ``UpdateFunctionConfiguration`` with a ``VpcConfig`` is refused unless the
+  execution role may create, describe and delete network interfaces, as Lambda checks in AWS
+  ("The provided execution role does not have permissions to call CreateNetworkInterface on
+  EC2"); moto accepts any role.
 - Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
   them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
@@ -309,6 +313,48 @@ def patch_flow_log_s3_folder() -> None:
     FlowLogsBackend.create_flow_logs = create_flow_logs
 
 
+# What Lambda checks an execution role for before it attaches a function to a VPC.
+VPC_EXECUTION_ACTIONS = ("CreateNetworkInterface", "DescribeNetworkInterfaces", "DeleteNetworkInterface")
+
+
+def check_vpc_execution_role(role_arn: str, region: str, account: str) -> None:
+    """Raise InvalidParameterValueException unless the role may manage the function's interfaces."""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+
+    from standin.authorization import Ask, authorizer
+
+    role = authorizer().role(role_arn)
+    for action in VPC_EXECUTION_ACTIONS:
+        resource = f"arn:aws:ec2:{region}:{account}:network-interface/*" if "Describe" not in action else "*"
+        ask = Ask(f"ec2:{action}", resource, account, {"aws:RequestedRegion": region})
+        if not authorizer().decide(role, ask).allowed:
+            raise InvalidParameterValueException(
+                f"The provided execution role does not have permissions to call {action} on EC2"
+            )
+
+
+def patch_vpc_execution_role_check() -> None:
+    from moto.awslambda.models import LambdaBackend
+
+    create, update = LambdaBackend.create_function, LambdaBackend.update_function_configuration
+
+    @functools.wraps(create)
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        if (spec.get("VpcConfig") or {}).get("SubnetIds"):
+            check_vpc_execution_role(spec["Role"], self.region_name, self.account_id)
+        return create(self, spec)
+
+    @functools.wraps(update)
+    def update_function_configuration(self: Any, function_name: str, qualifier: str, body: dict) -> Any:
+        if (body.get("VpcConfig") or {}).get("SubnetIds"):
+            role = body.get("Role") or self.get_function(function_name, qualifier).role
+            check_vpc_execution_role(role, self.region_name, self.account_id)
+        return update(self, function_name, qualifier, body)
+
+    LambdaBackend.create_function = create_function
+    LambdaBackend.update_function_configuration = update_function_configuration
+
+
 def apply_all() -> None:
     patch_lambda_configuration()
     patch_alarm_initial_state()
@@ -318,3 +364,4 @@ def apply_all() -> None:
     patch_code_locations()
     patch_layer_organization_share()
     patch_flow_log_s3_folder()
+    patch_vpc_execution_role_check()

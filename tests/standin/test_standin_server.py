@@ -253,6 +253,54 @@ def test_only_the_lambda_service_of_this_account_may_assume_an_execution_role(st
     )
 
 
+def test_a_function_joins_a_vpc_only_with_a_role_that_may_manage_its_network_interfaces(standin):
+    """moto alone attaches any role's function to a VPC; Lambda first checks the role's EC2 rights."""
+    s3, ec2, iam, awslambda = (standin.client(name) for name in ("s3", "ec2", "iam", "lambda"))
+    bucket = unique("code")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="f.zip", Body=b"PK\x05\x06" + b"\x00" * 18)
+    vpc = ec2.create_vpc(CidrBlock="10.31.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.31.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=unique("fn"), Description="fn", VpcId=vpc)["GroupId"]
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    interfaces = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+
+    def create(role_name: str) -> dict:
+        role = iam.get_role(RoleName=role_name)["Role"]["Arn"]
+        return awslambda.create_function(
+            FunctionName=role_name,
+            Runtime="python3.13",
+            Role=role,
+            Handler="h.handle",
+            Code={"S3Bucket": bucket, "S3Key": "f.zip"},
+            VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]},
+        )
+
+    without, with_rights = unique("no-eni"), unique("eni")
+    iam.create_role(RoleName=without, AssumeRolePolicyDocument=trust)
+    iam.create_role(RoleName=with_rights, AssumeRolePolicyDocument=trust)
+    iam.put_role_policy(RoleName=with_rights, PolicyName="eni", PolicyDocument=json.dumps(interfaces))
+
+    with pytest.raises(ClientError) as refused:
+        create(without)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "does not have permissions to call CreateNetworkInterface on EC2" in str(refused.value)
+    assert create(with_rights)["VpcConfig"]["SubnetIds"] == [subnet]
+
+
 def test_a_function_keeps_its_logging_configuration_and_snapstart_setting(standin):
     """moto alone drops LoggingConfig and always reports SnapStart off; the stand-in keeps both."""
     s3 = standin.client("s3")
