@@ -108,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with running_standin() as standin:
         endpoint = standin.insecure_endpoint  # the JVM here has no trust store for the stand-in's CA
-        env = {**os.environ, **STANDIN_ENV, "AWS_ENDPOINT_URL": endpoint, "RESULTS_BUCKET": RESULTS}
+        env = {
+            **os.environ,
+            **STANDIN_ENV,
+            "AWS_ENDPOINT_URL": endpoint,
+            "RESULTS_BUCKET": RESULTS,
+            "TRIGGER_BUCKET": SOURCE,
+        }
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **_client_credentials())
         for bucket in (SOURCE, RESULTS):
             s3.create_bucket(Bucket=bucket)

@@ -239,6 +239,7 @@ def lambda_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",  # pragma: allowlist secret (moto accepts any)
         "RESULTS_BUCKET": RESULTS_BUCKET,
+        "TRIGGER_BUCKET": SOURCE_BUCKET,
         "POWERTOOLS_METRICS_NAMESPACE": "FileProcessorBench",
         "PUREMAGIC_DEEPSCAN": "0",  # as modules/function sets it for a Python runtime
     }

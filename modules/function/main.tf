@@ -40,6 +40,13 @@ locals {
     # samples only (no file name), which never deep-scan, so they would be cold-start time for nothing.
     startswith(var.runtime, "python") ? { PUREMAGIC_DEEPSCAN = "0" } : {},
     var.environment_variables,
+    # The handler refuses events from any other bucket or outside the notification's filter (the
+    # same variables as notifications.tf); last, so environment_variables cannot loosen it.
+    {
+      TRIGGER_BUCKET = var.trigger_bucket_name
+      TRIGGER_PREFIX = var.trigger_prefix
+      TRIGGER_SUFFIX = var.trigger_suffix
+    },
   )
 }
 

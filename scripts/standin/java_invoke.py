@@ -8,7 +8,7 @@ bytes the manifest names.
 
 Usage:
     scripts/standin/java_invoke.py [--target java21-arm64] [--snapstart] < events.jsonl
-    (environment: RESULTS_BUCKET, AWS_REGION, credentials, AWS_ENDPOINT_URL for the stand-in)
+    (environment: TRIGGER_BUCKET, RESULTS_BUCKET, AWS_REGION, credentials, AWS_ENDPOINT_URL for the stand-in)
 
 From Python (the local runner):
     from java_invoke import JavaFunction, invoke_events

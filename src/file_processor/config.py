@@ -3,6 +3,12 @@
 Variables (all read at the first invocation, never at import, so a SnapStart restore or a test
 can set them first):
 
+``TRIGGER_BUCKET`` (required)
+    The bucket whose notifications invoke the function. An event for any other bucket is refused
+    (logged, counted, not processed): whatever invokes the function, it reads only this bucket.
+``TRIGGER_PREFIX``, ``TRIGGER_SUFFIX`` (default empty)
+    The notification's key filter, repeated here so a key outside it is refused the same way.
+    The function module sets all three from the same variables as the notification itself.
 ``RESULTS_BUCKET`` (required)
     Bucket that receives the JSON records. A valid S3 bucket name (3-63 characters of lowercase
     letters, digits, ``.`` and ``-``).
@@ -40,6 +46,9 @@ class ConfigError(ValueError):
 
 class Config(NamedTuple):
     results_bucket: str
+    trigger_bucket: str
+    trigger_prefix: str = ""
+    trigger_suffix: str = ""
     results_prefix: str = DEFAULT_RESULTS_PREFIX
     max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES
     s3_max_attempts: int = DEFAULT_S3_MAX_ATTEMPTS
@@ -59,15 +68,23 @@ def _int_setting(environ: Mapping[str, str], name: str, default: int, low: int, 
     return value
 
 
+def _bucket_setting(environ: Mapping[str, str], name: str, purpose: str) -> str:
+    bucket = environ.get(name, "").strip()
+    if not bucket:
+        raise ConfigError(f"{name} is required: set it to the name of the bucket that {purpose}")
+    if not _BUCKET_NAME.fullmatch(bucket):
+        raise ConfigError(f"{name} must be a valid S3 bucket name, got {bucket!r}")
+    return bucket
+
+
 def load_config(environ: Mapping[str, str]) -> Config:
     """Build the configuration from ``environ``; raise ConfigError naming the first bad variable."""
-    bucket = environ.get("RESULTS_BUCKET", "").strip()
-    if not bucket:
+    bucket = _bucket_setting(environ, "RESULTS_BUCKET", "receives records")
+    trigger_bucket = _bucket_setting(environ, "TRIGGER_BUCKET", "invokes the function")
+    if trigger_bucket == bucket:
         raise ConfigError(
-            "RESULTS_BUCKET is required: set it to the name of the bucket that receives records"
+            "TRIGGER_BUCKET and RESULTS_BUCKET must differ: each record would invoke the function again"
         )
-    if not _BUCKET_NAME.fullmatch(bucket):
-        raise ConfigError(f"RESULTS_BUCKET must be a valid S3 bucket name, got {bucket!r}")
 
     prefix = environ.get("RESULTS_PREFIX", DEFAULT_RESULTS_PREFIX)
     if prefix and not prefix.endswith("/"):
@@ -79,6 +96,9 @@ def load_config(environ: Mapping[str, str]) -> Config:
 
     return Config(
         results_bucket=bucket,
+        trigger_bucket=trigger_bucket,
+        trigger_prefix=environ.get("TRIGGER_PREFIX", ""),
+        trigger_suffix=environ.get("TRIGGER_SUFFIX", ""),
         results_prefix=prefix,
         max_hash_bytes=_int_setting(environ, "MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, 0, None),
         s3_max_attempts=_int_setting(environ, "S3_MAX_ATTEMPTS", DEFAULT_S3_MAX_ATTEMPTS, 1, 20),

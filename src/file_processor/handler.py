@@ -7,8 +7,12 @@ Records are processed independently; when any failed, the invocation raises one
 retry and the on-failure destination keep the event. A malformed or non-S3 event raises
 ``MalformedEventError`` before anything is read or written; the ``s3:TestEvent`` is ignored.
 
-Environment variables: see ``file_processor.config`` (``RESULTS_BUCKET``, ``RESULTS_PREFIX``,
-``MAX_HASH_BYTES``, ``S3_MAX_ATTEMPTS``) and the ``POWERTOOLS_*`` variables.
+An event for a bucket other than ``TRIGGER_BUCKET``, or a key outside ``TRIGGER_PREFIX`` /
+``TRIGGER_SUFFIX``, is refused: a warning, the ``EventsRefused`` metric, and nothing read or written.
+
+Environment variables: see ``file_processor.config`` (``TRIGGER_BUCKET``, ``TRIGGER_PREFIX``,
+``TRIGGER_SUFFIX``, ``RESULTS_BUCKET``, ``RESULTS_PREFIX``, ``MAX_HASH_BYTES``,
+``S3_MAX_ATTEMPTS``) and the ``POWERTOOLS_*`` variables.
 
 SnapStart: only configuration-free objects are built at import (Powertools' logger, metrics and
 tracer). The configuration and the S3 client are created at the first invocation and reused, so
@@ -29,7 +33,7 @@ from botocore.config import Config as BotoConfig
 
 from file_processor.config import Config, ConfigError, load_config
 from file_processor.events import MalformedEventError, ObjectEvent, parse_event
-from file_processor.processor import ERROR, Outcome, S3Client, process_object
+from file_processor.processor import ERROR, REFUSED, Outcome, S3Client, process_object
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -100,6 +104,9 @@ def _process(s3: S3Client, config: Config, event: ObjectEvent, request_id: str |
         }
         if outcome.failed:
             logger.error(outcome.message or outcome.outcome, extra=fields)
+        elif outcome.outcome == REFUSED:
+            logger.warning(outcome.message, extra=fields)
+            metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
         elif outcome.message:
             logger.info(outcome.message, extra=fields)
         else:

@@ -46,6 +46,8 @@ ALREADY_RECORDED = "already_recorded"
 OBJECT_MISSING = "object_missing"
 OBJECT_CHANGED = "object_changed"
 IGNORED_EVENT_TYPE = "ignored_event_type"
+# An event for another bucket, or a key outside the trigger's prefix or suffix: never processed.
+REFUSED = "refused"
 ACCESS_DENIED = "access_denied"
 ERROR = "error"
 FAILURES = frozenset({ACCESS_DENIED, ERROR})
@@ -144,6 +146,23 @@ def _denied(action: str, where: str, error: ClientError, needs: str) -> str:
     return f"access denied {action} {where} ({error_code(error)}): the function role needs {needs}"
 
 
+def outside_trigger(config: Config, event: ObjectEvent) -> str | None:
+    """Why this event is not one the trigger sends (another bucket, a key outside its filter), or None.
+
+    Defence in depth: the notification already filters, but a misrouted event (a copied
+    notification, another bucket's rule, a hand-made invoke) must not make the function read or
+    record objects it was not configured for.
+    """
+    ref = event.ref
+    if ref.bucket != config.trigger_bucket:
+        return f"event for bucket {ref.bucket!r}, not the trigger bucket {config.trigger_bucket!r}: refused"
+    if not ref.key.startswith(config.trigger_prefix):
+        return f"key {ref.key!r} is outside the trigger prefix {config.trigger_prefix!r}: refused"
+    if not ref.key.endswith(config.trigger_suffix):
+        return f"key {ref.key!r} does not end with the trigger suffix {config.trigger_suffix!r}: refused"
+    return None
+
+
 def process_object(
     s3: S3Client,
     config: Config,
@@ -152,6 +171,9 @@ def process_object(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Outcome:
     """Process one object; every AWS error becomes an Outcome, so records stay independent."""
+    refusal = outside_trigger(config, event)
+    if refusal:
+        return Outcome(event, REFUSED, message=refusal)
     if not event.object_created:
         return Outcome(event, IGNORED_EVENT_TYPE, message=f"event {event.event_name} is not ObjectCreated:*")
     key = results_key(config.results_prefix, event.ref)

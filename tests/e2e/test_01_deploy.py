@@ -174,6 +174,17 @@ def test_the_function_runs_with_json_logging_and_s3_invokes_its_live_alias(local
     assert target["LambdaFunctionArn"] == outputs["function"]["invoke_target_arn"]
     assert target["LambdaFunctionArn"].endswith(":live")
     assert target["Events"] == ["s3:ObjectCreated:*"]
+    # The handler refuses what the notification would not send: the same bucket and key filter.
+    rules = {
+        rule["Name"].lower(): rule["Value"]
+        for rule in target.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+    }
+    variables = config["Environment"]["Variables"]
+    assert variables["TRIGGER_BUCKET"] == trigger
+    assert (variables["TRIGGER_PREFIX"], variables["TRIGGER_SUFFIX"]) == (
+        rules.get("prefix", ""),
+        rules.get("suffix", ""),
+    )
 
     invoke = awslambda.get_function_event_invoke_config(FunctionName=name, Qualifier="live")
     assert invoke["MaximumRetryAttempts"] == 2

@@ -12,8 +12,16 @@ import pytest
 from toolchain_helpers import ROOT, run_tool, toolchain_env
 
 UNITS = ("buckets", "iam", "layer", "network", "function")
-# Names that contain the environment and region (terragrunt.hcl derives them from name_prefix).
-NAMES = {"name_prefix", "function_name", "role_name", "failure_queue_name", "layer_name"}
+# Names that contain the environment and region (terragrunt.hcl derives them from name_prefix), and
+# the region's zone names (region.hcl).
+NAMES = {
+    "name_prefix",
+    "function_name",
+    "role_name",
+    "failure_queue_name",
+    "layer_name",
+    "availability_zones",
+}
 # ARNs of what the account bootstrap creates per environment: equal once the account and the
 # environment's name are swapped (checked below), so the same boundary and key policy apply.
 ACCOUNT_NAMES = {"permissions_boundary_arn", "key_administrator_arns", "key_reader_arns"}
@@ -94,3 +102,12 @@ def test_the_local_state_bucket_is_prods_but_for_where_it_lives(rendered):
     }
     assert "skip_bucket_enforced_tls" not in local  # the TLS-only state bucket policy applies locally too
     assert local["accesslogging_bucket_name"] == "fileproc-tfstate-logs-123456789012-us-east-1"
+
+
+@pytest.mark.parametrize("env", ["local", "prod"])
+def test_the_trigger_filter_has_one_source_for_the_role_the_notification_and_the_handler(rendered, env):
+    """iam scopes the role's reads and function filters the notification and the handler by the same
+    trigger_prefix (and function alone by trigger_suffix): both come from one setting, never two."""
+    iam, function = rendered[env]["iam"]["inputs"], rendered[env]["function"]["inputs"]
+
+    assert iam.get("trigger_prefix", "") == function.get("trigger_prefix", "")

@@ -89,6 +89,7 @@ def functions(java_build, moto_server):
                 "AWS_REGION": "us-east-1",
                 "AWS_ENDPOINT_URL": moto_server,
                 "RESULTS_BUCKET": RESULTS,
+                "TRIGGER_BUCKET": SOURCE,
                 "RESULTS_PREFIX": VECTORS["resultsPrefix"],
                 "MAX_HASH_BYTES": str(max_hash_bytes),
             }

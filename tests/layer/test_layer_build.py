@@ -337,6 +337,7 @@ def test_handler_imports_and_processes_an_object_from_the_unzipped_packages_alon
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL_S3": moto_server,
         "RESULTS_BUCKET": "layer-test-results",
+        "TRIGGER_BUCKET": "layer-test-source",
     }
     session = boto3.session.Session(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],

@@ -16,6 +16,9 @@ from file_processor import handler as handler_module
 def function_env(monkeypatch: pytest.MonkeyPatch, aws_credentials: None):
     """The function's environment variables; its cached configuration and client are reset around."""
     monkeypatch.setenv("RESULTS_BUCKET", RESULTS_BUCKET)
+    monkeypatch.setenv("TRIGGER_BUCKET", SOURCE_BUCKET)
+    monkeypatch.delenv("TRIGGER_PREFIX", raising=False)
+    monkeypatch.delenv("TRIGGER_SUFFIX", raising=False)
     monkeypatch.setenv("RESULTS_PREFIX", RESULTS_PREFIX)
     monkeypatch.delenv("MAX_HASH_BYTES", raising=False)
     handler_module.reset()

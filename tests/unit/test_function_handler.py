@@ -282,9 +282,48 @@ def test_malformed_record_rejects_the_whole_event_before_any_write(s3, lambda_co
     assert result_keys(s3) == []
 
 
-def test_non_created_event_is_ignored_without_reading(s3, lambda_context):
+def test_non_created_event_is_ignored_without_reading(s3, function_env, lambda_context):
+    function_env.setenv("TRIGGER_BUCKET", "example-source")  # the bucket of the docs' example event
+
     assert only_outcome(handler(load_event("s3_object_removed.json"), lambda_context)) == "ignored_event_type"
     assert result_keys(s3) == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "bucket", "key", "reason"),
+    [
+        ({}, "another-bucket", "incoming/a.pdf", "not the trigger bucket"),
+        ({"TRIGGER_PREFIX": "incoming/"}, SOURCE_BUCKET, "elsewhere/a.pdf", "outside the trigger prefix"),
+        (
+            {"TRIGGER_SUFFIX": ".pdf"},
+            SOURCE_BUCKET,
+            "incoming/a.pdf.exe",
+            "does not end with the trigger suffix",
+        ),
+    ],
+    ids=["other-bucket", "outside-prefix", "wrong-suffix"],
+)
+def test_an_event_outside_the_trigger_is_refused_and_the_rest_of_the_event_is_processed(
+    s3, function_env, lambda_context, log_lines, capsys, settings, bucket, key, reason
+):
+    """Defence in depth: whatever invokes the function, it reads only the configured bucket and keys."""
+    for name, value in settings.items():
+        function_env.setenv(name, value)
+    s3.create_bucket(Bucket="another-bucket")
+    _, theirs = put_object(s3, key, b"%PDF-1.7 not for us", bucket=bucket)
+    _, ours = put_object(s3, "incoming/ok.pdf", b"%PDF-1.7 ours")
+
+    result = handler(merge_events(theirs, ours), lambda_context)
+
+    assert [item["outcome"] for item in result["objects"]] == ["refused", "recorded"]
+    assert len(result_keys(s3)) == 1  # only ours: nothing of the refused object was read or written
+    refused = [line for line in log_lines() if line.get("outcome") == "refused"]
+    assert len(refused) == 1
+    assert refused[0]["level"] == "WARNING"
+    assert reason in refused[0]["message"]
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [blob["EventsRefused"] for blob in blobs if "EventsRefused" in blob] == [[1.0]]
+    assert {blob["outcome"]: blob["Outcomes"] for blob in blobs if "Outcomes" in blob}["refused"] == [1.0]
 
 
 def test_missing_configuration_fails_with_clear_error(function_env, lambda_context):
@@ -331,6 +370,7 @@ def test_import_creates_no_client_or_configuration():
     env = {
         "PATH": "/usr/bin:/bin",
         "RESULTS_BUCKET": "results",
+        "TRIGGER_BUCKET": "source",
         "AWS_DEFAULT_REGION": "us-east-1",
         "LAMBDA_TASK_ROOT": str(ROOT / "src"),
         "AWS_LAMBDA_FUNCTION_NAME": "file-processor",

@@ -101,11 +101,15 @@ def test_event_with_invalid_size_or_missing_etag_is_rejected():
 
 
 def test_config_defaults():
-    config = load_config({"RESULTS_BUCKET": "results"})
+    config = load_config({"RESULTS_BUCKET": "results", "TRIGGER_BUCKET": "source"})
 
     assert config.results_prefix == "records/"
     assert config.max_hash_bytes == 1024**3
     assert config.s3_max_attempts == 5
+    assert (config.trigger_bucket, config.trigger_prefix, config.trigger_suffix) == ("source", "", "")
+
+
+BOTH = {"RESULTS_BUCKET": "results", "TRIGGER_BUCKET": "source"}
 
 
 @pytest.mark.parametrize(
@@ -113,12 +117,15 @@ def test_config_defaults():
     [
         ({}, "RESULTS_BUCKET is required"),
         ({"RESULTS_BUCKET": "Not_A_Bucket"}, "RESULTS_BUCKET must be a valid S3 bucket name"),
-        ({"RESULTS_BUCKET": "results", "RESULTS_PREFIX": "records"}, "RESULTS_PREFIX must be empty or end"),
-        ({"RESULTS_BUCKET": "results", "RESULTS_PREFIX": "/r/"}, "RESULTS_PREFIX must not start"),
-        ({"RESULTS_BUCKET": "results", "RESULTS_PREFIX": "x" * 600 + "/"}, "at most 512 bytes"),
-        ({"RESULTS_BUCKET": "results", "MAX_HASH_BYTES": "1GB"}, "MAX_HASH_BYTES must be a whole number"),
-        ({"RESULTS_BUCKET": "results", "MAX_HASH_BYTES": "-1"}, "MAX_HASH_BYTES must be >= 0"),
-        ({"RESULTS_BUCKET": "results", "S3_MAX_ATTEMPTS": "0"}, "S3_MAX_ATTEMPTS must be between 1 and 20"),
+        ({"RESULTS_BUCKET": "results"}, "TRIGGER_BUCKET is required"),
+        ({**BOTH, "TRIGGER_BUCKET": "s3://source"}, "TRIGGER_BUCKET must be a valid S3 bucket name"),
+        ({**BOTH, "TRIGGER_BUCKET": "results"}, "TRIGGER_BUCKET and RESULTS_BUCKET must differ"),
+        ({**BOTH, "RESULTS_PREFIX": "records"}, "RESULTS_PREFIX must be empty or end"),
+        ({**BOTH, "RESULTS_PREFIX": "/r/"}, "RESULTS_PREFIX must not start"),
+        ({**BOTH, "RESULTS_PREFIX": "x" * 600 + "/"}, "at most 512 bytes"),
+        ({**BOTH, "MAX_HASH_BYTES": "1GB"}, "MAX_HASH_BYTES must be a whole number"),
+        ({**BOTH, "MAX_HASH_BYTES": "-1"}, "MAX_HASH_BYTES must be >= 0"),
+        ({**BOTH, "S3_MAX_ATTEMPTS": "0"}, "S3_MAX_ATTEMPTS must be between 1 and 20"),
     ],
 )
 def test_invalid_configuration_names_the_variable(environ, message):

@@ -11,6 +11,9 @@ import java.util.regex.Pattern;
  * messages as the Python function ({@code src/file_processor/config.py}).
  *
  * <ul>
+ *   <li>{@code TRIGGER_BUCKET} (required): the bucket whose notifications invoke the function; an
+ *       event for another bucket is refused, as is a key outside {@code TRIGGER_PREFIX} /
+ *       {@code TRIGGER_SUFFIX} (default empty).</li>
  *   <li>{@code RESULTS_BUCKET} (required): bucket that receives the records.</li>
  *   <li>{@code RESULTS_PREFIX} (default {@code records/}): empty or ends with {@code /}, not
  *       starting with {@code /}, at most 512 bytes of UTF-8.</li>
@@ -18,7 +21,8 @@ import java.util.regex.Pattern;
  *   <li>{@code S3_MAX_ATTEMPTS} (default 5): total attempts per S3 call, 1-20.</li>
  * </ul>
  */
-public record Config(String resultsBucket, String resultsPrefix, long maxHashBytes, int s3MaxAttempts) {
+public record Config(String resultsBucket, String resultsPrefix, long maxHashBytes, int s3MaxAttempts,
+        String triggerBucket, String triggerPrefix, String triggerSuffix) {
     public static final String DEFAULT_RESULTS_PREFIX = "records/";
     public static final long DEFAULT_MAX_HASH_BYTES = 1024L * 1024 * 1024;
     public static final int DEFAULT_S3_MAX_ATTEMPTS = 5;
@@ -38,14 +42,11 @@ public record Config(String resultsBucket, String resultsPrefix, long maxHashByt
 
     /** Build the configuration from {@code env}; throws ConfigurationException naming the first bad variable. */
     public static Config load(Map<String, String> env) {
-        String bucket = PyText.strip(env.getOrDefault("RESULTS_BUCKET", ""));
-        if (bucket.isEmpty()) {
+        String bucket = bucketSetting(env, "RESULTS_BUCKET", "receives records");
+        String triggerBucket = bucketSetting(env, "TRIGGER_BUCKET", "invokes the function");
+        if (triggerBucket.equals(bucket)) {
             throw new ConfigurationException(
-                    "RESULTS_BUCKET is required: set it to the name of the bucket that receives records");
-        }
-        if (!BUCKET_NAME.matcher(bucket).matches()) {
-            throw new ConfigurationException(
-                    "RESULTS_BUCKET must be a valid S3 bucket name, got " + PyText.repr(bucket));
+                    "TRIGGER_BUCKET and RESULTS_BUCKET must differ: each record would invoke the function again");
         }
         String prefix = env.getOrDefault("RESULTS_PREFIX", DEFAULT_RESULTS_PREFIX);
         if (!prefix.isEmpty() && !prefix.endsWith("/")) {
@@ -62,7 +63,19 @@ public record Config(String resultsBucket, String resultsPrefix, long maxHashByt
         BigInteger attempts = intSetting(env, "S3_MAX_ATTEMPTS", DEFAULT_S3_MAX_ATTEMPTS, 1, 20L);
         // No object is larger than Long.MAX_VALUE bytes: a bigger limit means "hash everything".
         long maxHashBytes = maxHash.bitLength() < 64 ? maxHash.longValue() : Long.MAX_VALUE;
-        return new Config(bucket, prefix, maxHashBytes, attempts.intValueExact());
+        return new Config(bucket, prefix, maxHashBytes, attempts.intValueExact(), triggerBucket,
+                env.getOrDefault("TRIGGER_PREFIX", ""), env.getOrDefault("TRIGGER_SUFFIX", ""));
+    }
+
+    private static String bucketSetting(Map<String, String> env, String name, String purpose) {
+        String bucket = PyText.strip(env.getOrDefault(name, ""));
+        if (bucket.isEmpty()) {
+            throw new ConfigurationException(name + " is required: set it to the name of the bucket that " + purpose);
+        }
+        if (!BUCKET_NAME.matcher(bucket).matches()) {
+            throw new ConfigurationException(name + " must be a valid S3 bucket name, got " + PyText.repr(bucket));
+        }
+        return bucket;
     }
 
     private static BigInteger intSetting(Map<String, String> env, String name, long defaultValue, long low, Long high) {

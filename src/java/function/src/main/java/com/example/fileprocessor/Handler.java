@@ -245,6 +245,9 @@ public final class Handler implements RequestStreamHandler, Resource {
             fields.put("elapsed_ms", Math.round(elapsedMs * 10) / 10.0);
             if (outcome.failed()) {
                 invocationLog.error("Handler.process", outcome.message() == null ? outcome.outcome() : outcome.message(), fields);
+            } else if (Processor.REFUSED.equals(outcome.outcome())) {
+                invocationLog.warning("Handler.process", outcome.message(), fields);
+                invocationMetrics.add("EventsRefused", EmfMetrics.COUNT, 1);
             } else if (outcome.message() != null) {
                 invocationLog.info("Handler.process", outcome.message(), fields);
             } else {

@@ -74,6 +74,10 @@ final class JsonLog {
         write("INFO", location, message, extra, null);
     }
 
+    void warning(String location, String message, Map<String, Object> extra) {
+        write("WARNING", location, message, extra, null);
+    }
+
     void error(String location, String message, Map<String, Object> extra) {
         write("ERROR", location, message, extra, null);
     }

@@ -58,7 +58,7 @@ final class Priming {
     static String run(Handler handler) throws IOException {
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         Config config = new Config("priming-results", Config.DEFAULT_RESULTS_PREFIX, Config.DEFAULT_MAX_HASH_BYTES,
-                Config.DEFAULT_S3_MAX_ATTEMPTS);
+                Config.DEFAULT_S3_MAX_ATTEMPTS, "priming-source", "", "");
         String etag = "priming-etag";
         byte[] event = String.format(EVENT, BODY.length, etag).getBytes(StandardCharsets.UTF_8);
         Detect.warmUp();

@@ -38,6 +38,8 @@ public final class Processor {
     public static final String OBJECT_MISSING = "object_missing";
     public static final String OBJECT_CHANGED = "object_changed";
     public static final String IGNORED_EVENT_TYPE = "ignored_event_type";
+    /** An event for another bucket, or a key outside the trigger's prefix or suffix: never processed. */
+    public static final String REFUSED = "refused";
     public static final String ACCESS_DENIED = "access_denied";
     public static final String ERROR = "error";
     public static final Set<String> FAILURES = Set.of(ACCESS_DENIED, ERROR);
@@ -140,9 +142,36 @@ public final class Processor {
         return "access denied " + action + " " + where + " (" + errorCode(error) + "): the function role needs " + needs;
     }
 
+    /**
+     * Why this event is not one the trigger sends (another bucket, a key outside its filter), or null.
+     * Defence in depth, as in the Python function: a misrouted event never makes the function read
+     * or record objects it was not configured for.
+     */
+    static String outsideTrigger(Config config, Events.ObjectEvent event) {
+        String bucket = event.ref().bucket();
+        String key = event.ref().key();
+        if (!bucket.equals(config.triggerBucket())) {
+            return "event for bucket " + PyText.repr(bucket) + ", not the trigger bucket "
+                    + PyText.repr(config.triggerBucket()) + ": refused";
+        }
+        if (!key.startsWith(config.triggerPrefix())) {
+            return "key " + PyText.repr(key) + " is outside the trigger prefix " + PyText.repr(config.triggerPrefix())
+                    + ": refused";
+        }
+        if (!key.endsWith(config.triggerSuffix())) {
+            return "key " + PyText.repr(key) + " does not end with the trigger suffix "
+                    + PyText.repr(config.triggerSuffix()) + ": refused";
+        }
+        return null;
+    }
+
     /** Process one object; every AWS error becomes an Outcome, so records stay independent. */
     public static Outcome processObject(
             S3Client s3, Config config, Events.ObjectEvent event, String requestId, Clock clock) {
+        String refusal = outsideTrigger(config, event);
+        if (refusal != null) {
+            return new Outcome(event, REFUSED, null, refusal);
+        }
         if (!event.objectCreated()) {
             return new Outcome(event, IGNORED_EVENT_TYPE, null, "event " + event.eventName() + " is not ObjectCreated:*");
         }

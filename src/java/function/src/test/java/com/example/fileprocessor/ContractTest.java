@@ -128,8 +128,10 @@ class ContractTest {
 
     @Test
     void configDefaults() {
-        Config config = Config.load(Map.of("RESULTS_BUCKET", "results"));
+        Config config = Config.load(Map.of("RESULTS_BUCKET", "results", "TRIGGER_BUCKET", "source"));
 
+        assertEquals("source", config.triggerBucket());
+        assertEquals("", config.triggerPrefix());
         assertEquals("records/", config.resultsPrefix());
         assertEquals(1024L * 1024 * 1024, config.maxHashBytes());
         assertEquals(5, config.s3MaxAttempts());
@@ -139,6 +141,7 @@ class ContractTest {
     @CsvSource(delimiter = '|', nullValues = "-", value = {
         "-|-|-|-|RESULTS_BUCKET is required",
         "Not_A_Bucket|-|-|-|RESULTS_BUCKET must be a valid S3 bucket name, got 'Not_A_Bucket'",
+        "source|-|-|-|TRIGGER_BUCKET and RESULTS_BUCKET must differ",
         "results|records|-|-|RESULTS_PREFIX must be empty or end with '/', got 'records'",
         "results|/r/|-|-|RESULTS_PREFIX must not start",
         "results|-|1GB|-|MAX_HASH_BYTES must be a whole number, got '1GB'",
@@ -150,6 +153,7 @@ class ContractTest {
         Map<String, String> env = new java.util.HashMap<>();
         if (bucket != null) {
             env.put("RESULTS_BUCKET", bucket);
+            env.put("TRIGGER_BUCKET", "source");
         }
         if (prefix != null) {
             env.put("RESULTS_PREFIX", prefix);
@@ -167,8 +171,17 @@ class ContractTest {
     @Test
     void overlongPrefixAndPythonStyleIntegersAreHandled() {
         assertThrows(Config.ConfigurationException.class,
-                () -> Config.load(Map.of("RESULTS_BUCKET", "results", "RESULTS_PREFIX", "x".repeat(600) + "/")));
-        assertEquals(1000, Config.load(Map.of("RESULTS_BUCKET", "results", "MAX_HASH_BYTES", " 1_000 ")).maxHashBytes());
+                () -> Config.load(Map.of("RESULTS_BUCKET", "results", "TRIGGER_BUCKET", "source", "RESULTS_PREFIX",
+                        "x".repeat(600) + "/")));
+        assertEquals(1000, Config.load(Map.of("RESULTS_BUCKET", "results", "TRIGGER_BUCKET", "source", "MAX_HASH_BYTES",
+                " 1_000 ")).maxHashBytes());
+    }
+
+    @Test
+    void aMissingTriggerBucketIsNamed() {
+        Config.ConfigurationException error = assertThrows(Config.ConfigurationException.class,
+                () -> Config.load(Map.of("RESULTS_BUCKET", "results")));
+        assertTrue(error.getMessage().contains("TRIGGER_BUCKET is required"), error.getMessage());
     }
 
     static Stream<Arguments> caseDetections() {

@@ -256,6 +256,7 @@ class HandlerTest {
     @Test
     void nonCreatedEventIsIgnoredWithoutReading() throws Exception {
         try (Harness h = new Harness()) {
+            h.env.put("TRIGGER_BUCKET", "example-source"); // the bucket of the docs' example event
             JsonNode result = Harness.invoke(h.handler(), Vectors.event("s3_object_removed.json"));
 
             assertEquals("ignored_event_type", onlyOutcome(result));
@@ -351,6 +352,34 @@ class HandlerTest {
 
             assertTrue(error.getMessage().contains("SlowDown"), error.getMessage());
             assertEquals(2, h.http.count("GET"));
+        }
+    }
+
+    @Test
+    void eventsOutsideTheTriggerAreRefusedAndTheRestOfTheEventIsProcessed() throws Exception {
+        try (Harness h = new Harness()) {
+            h.env.put("TRIGGER_PREFIX", "incoming/");
+            h.env.put("TRIGGER_SUFFIX", ".pdf");
+            JsonNode ours = h.eventFor("incoming/ok.pdf", "%PDF-1.7 ours".getBytes());
+            JsonNode otherBucket = h.eventFor("incoming/x.pdf", "theirs".getBytes());
+            ((com.fasterxml.jackson.databind.node.ObjectNode) otherBucket.at("/Records/0/s3/bucket")).put("name", "another-bucket");
+            JsonNode outsidePrefix = h.event("elsewhere/x.pdf", 1, "etag", null);
+            JsonNode wrongSuffix = h.event("incoming/x.pdf.exe", 1, "etag", null);
+
+            JsonNode result = Harness.invoke(h.handler(), Harness.merge(otherBucket, outsidePrefix, wrongSuffix, ours));
+
+            List<String> outcomes = new java.util.ArrayList<>();
+            result.get("objects").forEach(o -> outcomes.add(o.get("outcome").asText()));
+            assertEquals(List.of("refused", "refused", "refused", "recorded"), outcomes);
+            List<JsonNode> refused = h.logLines().stream()
+                    .filter(l -> "refused".equals(l.path("outcome").asText()) && l.has("level")).toList();
+            assertEquals(3, refused.size());
+            assertTrue(refused.stream().allMatch(l -> "WARNING".equals(l.get("level").asText())));
+            assertTrue(refused.get(0).get("message").asText().contains("not the trigger bucket"));
+            assertTrue(refused.get(1).get("message").asText().contains("outside the trigger prefix"));
+            assertTrue(refused.get(2).get("message").asText().contains("does not end with the trigger suffix"));
+            JsonNode main = h.logLines().stream().filter(b -> b.has("EventsRefused")).findFirst().orElseThrow();
+            assertEquals(Vectors.JSON.readTree("[1.0,1.0,1.0]"), main.get("EventsRefused"));
         }
     }
 

@@ -53,6 +53,7 @@ final class Harness implements AutoCloseable {
         s3.createBucket(b -> b.bucket(source));
         s3.createBucket(b -> b.bucket(results));
         env.put("RESULTS_BUCKET", results);
+        env.put("TRIGGER_BUCKET", source);
         env.put("RESULTS_PREFIX", "records/");
         env.put("AWS_REGION", "us-east-1");
         env.put("AWS_ENDPOINT_URL", MotoServer.endpoint());

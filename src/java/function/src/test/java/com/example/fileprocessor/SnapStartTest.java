@@ -24,7 +24,7 @@ class SnapStartTest {
 
     @Test
     void constructionCreatesNoClientOrConfiguration() {
-        Handler handler = handler(Map.of("RESULTS_BUCKET", "results", "AWS_REGION", "us-east-1"), new ByteArrayOutputStream());
+        Handler handler = handler(Map.of("RESULTS_BUCKET", "results", "TRIGGER_BUCKET", "source", "AWS_REGION", "us-east-1"), new ByteArrayOutputStream());
 
         assertFalse(handler.hasClient());
         assertEquals(0, handler.clientsCreated());
@@ -35,7 +35,7 @@ class SnapStartTest {
         try (ServerSocket listener = new ServerSocket(0)) {
             listener.setSoTimeout(200);
             ByteArrayOutputStream logs = new ByteArrayOutputStream();
-            Handler handler = handler(Map.of("RESULTS_BUCKET", "results", "AWS_REGION", "us-east-1",
+            Handler handler = handler(Map.of("RESULTS_BUCKET", "results", "TRIGGER_BUCKET", "source", "AWS_REGION", "us-east-1",
                     "AWS_ENDPOINT_URL", "http://127.0.0.1:" + listener.getLocalPort()), logs);
 
             handler.beforeCheckpoint(null);
