@@ -285,7 +285,8 @@ class Authorizer:
             if function_arn:
                 context["lambda:SourceFunctionArn"] = function_arn
         else:
-            boundary = key.backend.get_user(key._owner_user_name).permissions_boundary_arn
+            # moto 5.2.5 keeps no permissions boundary on a user (only on a role).
+            boundary = getattr(key.backend.get_user(key._owner_user_name), "permissions_boundary_arn", None)
         boundaries = [_policy_text(key.backend.get_policy(boundary))] if boundary else []
         return Caller(
             arn=key.arn,
@@ -346,6 +347,8 @@ class Authorizer:
     def authorize(self, response: Any, iam_request_cls: type, resource: str) -> None:
         """moto's hook: raise StandinAccessDenied unless the request is allowed."""
         caller = self.caller(response, iam_request_cls)
+        # For work a service does with the caller's permissions (Signer reading and writing S3).
+        current_environ()["standin.caller"] = caller
         service = _signing_name(response)
         if service == "s3":
             for ask in self._s3_asks(response, caller, resource):
@@ -494,6 +497,14 @@ class Authorizer:
             policy = _role_trust_policy(response, resource)
         elif prefix == "lambda":
             resource, policy = _lambda_resource(response, region, account)
+            if operation in ("CreateFunction", "PutFunctionCodeSigningConfig"):
+                config_arn = _json_body(response).get("CodeSigningConfigArn")
+                if config_arn:
+                    context["lambda:CodeSigningConfigArn"] = config_arn
+        elif prefix == "signer":
+            resource, profile_version = _signer_resource(response, region, account)
+            if profile_version:
+                context["signer:ProfileVersion"] = profile_version
         return Ask(action, resource, account, context, policy)
 
     def _remember_lambda_session(self, response: Any, caller: Caller) -> None:
@@ -609,11 +620,44 @@ def _role_trust_policy(response: Any, role_arn: str) -> Any:
         return None
 
 
+def _json_body(response: Any) -> dict:
+    try:
+        body = json.loads(response.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _signer_resource(response: Any, region: str, account: str) -> tuple[str, str | None]:
+    """The signing profile or job a Signer request names, and the profile's current version."""
+    from moto.signer.models import signer_backends
+
+    path = unquote(response.path)
+    parts = path.strip("/").split("/")
+    if parts[0] == "tags" and "/tags/" in path:
+        return path.split("/tags/", 1)[1], None
+    if parts[0] == "signing-jobs" and len(parts) > 1:
+        return f"arn:aws:signer:{region}:{account}:/signing-jobs/{parts[1]}", None
+    if parts[0] == "signing-profiles" and len(parts) > 1:
+        name = parts[1]
+    elif parts[0] == "signing-jobs" and response.method == "POST":
+        name = _json_body(response).get("profileName") or ""
+    else:
+        return "*", None
+    profile = signer_backends[account][region].signing_profiles.get(name)
+    resource = f"arn:aws:signer:{region}:{account}:/signing-profiles/{name}"
+    return resource, profile.profile_version if profile is not None else None
+
+
 def _lambda_resource(response: Any, region: str, account: str) -> tuple[str, Any]:
-    """The function ARN (qualified when the request names a version or alias) and its policy."""
+    """The function ARN (qualified when the request names a version or alias) and its policy; the
+    code signing configuration's ARN for its own operations; the ARN a tagging request names."""
     from moto.awslambda.utils import get_backend
 
     parts = unquote(response.path).split("/")
+    for segment in ("code-signing-configs", "tags"):
+        if segment in parts and parts.index(segment) + 1 < len(parts):
+            return parts[parts.index(segment) + 1], None
     if "functions" not in parts or parts.index("functions") + 1 >= len(parts):
         return "*", None
     name = parts[parts.index("functions") + 1]

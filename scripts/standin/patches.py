@@ -29,6 +29,8 @@ stand-in's server process, before the first request (``apply_all``).
 - Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
   them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
+- Lambda code signing (Signer signing jobs, code signing configurations, the checks at deployment;
+  moto has none of them): standin/code_signing.py, whose docstring names each gap.
 """
 
 from __future__ import annotations
@@ -365,3 +367,7 @@ def apply_all() -> None:
     patch_layer_organization_share()
     patch_flow_log_s3_folder()
     patch_vpc_execution_role_check()
+
+    from standin import code_signing
+
+    code_signing.apply_all()
