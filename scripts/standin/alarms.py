@@ -12,15 +12,17 @@ alarm's actions: each SNS topic among them gets CloudWatch's alarm notification,
 How a state is decided (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
 AlarmThatSendsEmail.html#alarm-evaluation):
 
-- the last ``EvaluationPeriods`` periods of ``Period`` seconds, the newest being the current one;
+- the last ``EvaluationPeriods`` periods of ``Period`` seconds, the newest being the current one
+  (or, for the first seconds of a period, the one that just ended: ``LATE_DATAPOINT_GRACE_S``);
 - a period's datapoint is the alarm's statistic over it, or missing;
 - missing datapoints count as ``TreatMissingData`` says: ``breaching``, ``notBreaching``,
   ``ignore`` (the state stays) or ``missing`` (no datapoint at all gives INSUFFICIENT_DATA);
 - ALARM when at least ``DatapointsToAlarm`` (default: all) periods breach, else OK.
 
 Differences from CloudWatch, on purpose: the current, still-open period is evaluated at once (a
-test need not wait for a period to end), and alarms on metric math or percentiles are left as they
-are (logged); this project's alarms use neither.
+test need not wait for a period to end), and alarms on metric math are left as they are (logged);
+this project's alarms use none. Percentiles (``ExtendedStatistic``) are evaluated from the
+period's values (standin/patches.py adds them to GetMetricStatistics).
 """
 
 from __future__ import annotations
@@ -77,14 +79,21 @@ def evaluate(alarm: dict, values: list[float | None]) -> Evaluation:
     return Evaluation("OK", f"Threshold not crossed: {counted}", values)
 
 
+# Longer than the evaluator's round (AlarmEvaluator.interval_s).
+LATE_DATAPOINT_GRACE_S = 5
+
+
 def period_values(client: Any, alarm: dict, now: datetime.datetime) -> list[float | None]:
     """The alarm's statistic per evaluation period, oldest first; None where a period has no data."""
     period = int(alarm["Period"])
     periods = int(alarm["EvaluationPeriods"])
-    epoch = int(now.timestamp())
+    # A period stays the newest for a few seconds after it ends, as CloudWatch evaluates a period
+    # once it is over: a datapoint put just before a boundary is still seen by the next round.
+    epoch = int(now.timestamp()) - min(LATE_DATAPOINT_GRACE_S, period // 2)
     newest_start = epoch - epoch % period
     starts = [newest_start - period * index for index in range(periods - 1, -1, -1)]
-    statistic = alarm["Statistic"]
+    percentile = alarm.get("ExtendedStatistic")
+    statistic = percentile or alarm["Statistic"]
     response = client.get_metric_statistics(
         Namespace=alarm["Namespace"],
         MetricName=alarm["MetricName"],
@@ -92,12 +101,15 @@ def period_values(client: Any, alarm: dict, now: datetime.datetime) -> list[floa
         StartTime=datetime.datetime.fromtimestamp(starts[0], datetime.UTC),
         EndTime=datetime.datetime.fromtimestamp(newest_start + period, datetime.UTC),
         Period=period,
-        Statistics=[statistic],
+        **({"ExtendedStatistics": [percentile]} if percentile else {"Statistics": [statistic]}),
     )
     by_start: dict[int, float] = {}
     for point in response["Datapoints"]:
+        value = point.get("ExtendedStatistics", {}).get(statistic) if percentile else point.get(statistic)
+        if value is None:
+            continue
         stamp = int(point["Timestamp"].timestamp())
-        by_start[stamp - stamp % period] = float(point[statistic])
+        by_start[stamp - stamp % period] = float(value)
     return [by_start.get(start) for start in starts]
 
 
@@ -159,8 +171,8 @@ class AlarmEvaluator:
         cloudwatch = self._client("cloudwatch", region)
         now = datetime.datetime.now(datetime.UTC)
         for alarm in cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm"])["MetricAlarms"]:
-            if "Statistic" not in alarm or "MetricName" not in alarm:
-                log.info("alarm %s uses metric math or a percentile: not evaluated", alarm["AlarmName"])
+            if "MetricName" not in alarm:
+                log.info("alarm %s uses metric math: not evaluated", alarm["AlarmName"])
                 continue
             evaluation = evaluate(alarm, period_values(cloudwatch, alarm, now))
             if evaluation.state is None or evaluation.state == alarm["StateValue"]:
@@ -168,7 +180,7 @@ class AlarmEvaluator:
             reason_data = {
                 "version": "1.0",
                 "queryDate": now.isoformat(),
-                "statistic": alarm["Statistic"],
+                "statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic"),
                 "period": alarm["Period"],
                 "recentDatapoints": [value for value in evaluation.datapoints if value is not None],
                 "threshold": alarm["Threshold"],
@@ -222,7 +234,7 @@ class AlarmEvaluator:
             "Trigger": {
                 "MetricName": alarm["MetricName"],
                 "Namespace": alarm["Namespace"],
-                "Statistic": alarm["Statistic"],
+                "Statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic"),
                 "Dimensions": [{"name": d["Name"], "value": d["Value"]} for d in alarm.get("Dimensions", [])],
                 "Period": alarm["Period"],
                 "EvaluationPeriods": alarm["EvaluationPeriods"],

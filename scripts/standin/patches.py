@@ -26,6 +26,9 @@ stand-in's server process, before the first request (``apply_all``).
   execution role may create, describe and delete network interfaces, as Lambda checks in AWS
   ("The provided execution role does not have permissions to call CreateNetworkInterface on
   EC2"); moto accepts any role.
+- ``GetMetricStatistics`` answers ``ExtendedStatistics`` (percentiles such as ``p99``, nearest
+  rank over the period's values); moto ignores them and returns no datapoint, so an alarm on a
+  percentile could never be evaluated.
 - Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
   them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
@@ -38,6 +41,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import math
 import os
 from typing import Any
 from urllib.parse import unquote
@@ -357,6 +361,51 @@ def patch_vpc_execution_role_check() -> None:
     LambdaBackend.update_function_configuration = update_function_configuration
 
 
+def percentile(values: list[float], name: str) -> float | None:
+    """``name`` ("p99", "p99.9") of ``values`` by nearest rank, or None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    # Rounded first: 99.9 % of 1000 is 999, not the 999.0000000000001 of binary floating point.
+    rank = max(1, math.ceil(round(float(name[1:]) / 100 * len(ordered), 9)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def patch_extended_statistics() -> None:
+    from moto.cloudwatch.models import Statistics
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    def extended_statistics(self: Any) -> dict[str, float] | None:
+        names = [stat for stat in self.stats if stat.startswith("p")]
+        if not names:
+            return None
+        found = {name: percentile(self.metric_single_values_list, name) for name in names}
+        return {name: value for name, value in found.items() if value is not None}
+
+    Statistics.extended_statistics = property(extended_statistics)
+    original = CloudWatchResponse.get_metric_statistics
+
+    @functools.wraps(original)
+    def get_metric_statistics(self: Any) -> Any:
+        extended = self._get_param("ExtendedStatistics") or []
+        if not extended:
+            return original(self)
+        datapoints = self.cloudwatch_backend.get_metric_statistics(
+            self._get_param("Namespace"),
+            self._get_param("MetricName"),
+            self._get_param("StartTime"),
+            self._get_param("EndTime"),
+            self._get_int_param("Period"),
+            list(self._get_param("Statistics", [])) + list(extended),
+            unit=self._get_param("Unit"),
+            dimensions=self._get_param("Dimensions", []),
+        )
+        return ActionResult({"Label": self._get_param("MetricName"), "Datapoints": datapoints})
+
+    CloudWatchResponse.get_metric_statistics = get_metric_statistics
+
+
 def apply_all() -> None:
     patch_lambda_configuration()
     patch_alarm_initial_state()
@@ -367,6 +416,7 @@ def apply_all() -> None:
     patch_layer_organization_share()
     patch_flow_log_s3_folder()
     patch_vpc_execution_role_check()
+    patch_extended_statistics()
 
     from standin import code_signing
 

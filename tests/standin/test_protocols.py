@@ -9,14 +9,14 @@ import json
 
 import cbor2
 import pytest
-from standin.alarms import evaluate
+from standin.alarms import LATE_DATAPOINT_GRACE_S, evaluate, period_values
 from standin.cbor_protocol import (
     CborToJsonMiddleware,
     cbor_to_json_value,
     json_to_cbor_value,
     service_model,
 )
-from standin.patches import emf_metric_data
+from standin.patches import emf_metric_data, percentile
 
 # --- CBOR --------------------------------------------------------------------------------------
 
@@ -241,3 +241,47 @@ def test_an_emf_line_becomes_one_datum_per_metric_and_dimension_set():
 )
 def test_lines_that_are_not_complete_emf_declare_no_metric(line):
     assert emf_metric_data(line) == []
+
+
+class RecordingCloudWatch:
+    """Answers GetMetricStatistics with nothing and keeps the window it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: dict = {}
+
+    def get_metric_statistics(self, **request: object) -> dict:
+        self.asked = request
+        return {"Datapoints": []}
+
+
+@pytest.mark.parametrize(
+    ("second", "newest_start"),
+    [(2, "12:00:00"), (4, "12:00:00"), (5, "12:01:00"), (59, "12:01:00")],
+)
+def test_a_period_stays_the_newest_for_a_few_seconds_after_it_ends(second: int, newest_start: str):
+    """A datapoint put at 12:00:59 is still evaluated at 12:01:02 (CloudWatch evaluates a period
+    once it is over; the stand-in evaluates the open one, and the ended one for a grace period)."""
+    client = RecordingCloudWatch()
+    now = datetime.datetime(2026, 12, 4, 12, 1, second, tzinfo=datetime.UTC)
+
+    alarm = {**ALARM, "Namespace": "N", "MetricName": "M", "Statistic": "Sum", "Period": 60}
+    values = period_values(client, alarm, now)
+
+    assert values == [None]
+    assert client.asked["StartTime"].strftime("%H:%M:%S") == newest_start
+    assert (second < LATE_DATAPOINT_GRACE_S) == (newest_start == "12:00:00")
+
+
+@pytest.mark.parametrize(
+    ("values", "name", "expected"),
+    [
+        ([], "p99", None),
+        ([7.0], "p99", 7.0),
+        ([float(v) for v in range(1, 101)], "p99", 99.0),
+        ([float(v) for v in range(1, 101)], "p50", 50.0),
+        ([float(v) for v in range(1, 1001)], "p99.9", 999.0),
+        ([3.0, 1.0, 2.0], "p100", 3.0),
+    ],
+)
+def test_a_percentile_is_the_nearest_rank_of_the_periods_values(values, name, expected):
+    assert percentile(values, name) == expected

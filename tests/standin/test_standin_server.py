@@ -4,6 +4,7 @@ and the Lambda configuration moto drops. Each gap is shown next to the patched b
 
 from __future__ import annotations
 
+import datetime
 import json
 import socket
 import ssl
@@ -444,6 +445,41 @@ def test_an_alarm_starts_without_data_then_follows_its_metric_and_notifies_its_t
     alarm_notification = next(n for n in notifications if n["NewStateValue"] == "ALARM")
     assert alarm_notification["AlarmName"] == name
     assert alarm_notification["Trigger"]["MetricName"] == name
+
+
+def test_a_percentile_alarm_is_evaluated_from_the_periods_values(standin):
+    """moto alone ignores ExtendedStatistics: no datapoint, so a p99 alarm could never fire."""
+    cloudwatch = standin.client("cloudwatch")
+    name = unique("p99")
+    values = [10.0] * 98 + [500.0, 900.0]  # p99 (nearest rank 99 of 100) is 500
+    cloudwatch.put_metric_data(
+        Namespace="StandinTest", MetricData=[{"MetricName": name, "Value": value} for value in values]
+    )
+    now = datetime.datetime.now(datetime.UTC)
+
+    [point] = cloudwatch.get_metric_statistics(
+        Namespace="StandinTest",
+        MetricName=name,
+        StartTime=now - datetime.timedelta(minutes=5),
+        EndTime=now + datetime.timedelta(minutes=1),
+        Period=3600,
+        ExtendedStatistics=["p99", "p50"],
+    )["Datapoints"]
+    assert point["ExtendedStatistics"] == {"p99": 500.0, "p50": 10.0}
+    for threshold, expected in ((400.0, "ALARM"), (600.0, "OK")):
+        alarm = f"{name}-{int(threshold)}"
+        cloudwatch.put_metric_alarm(
+            AlarmName=alarm,
+            Namespace="StandinTest",
+            MetricName=name,
+            ExtendedStatistic="p99",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=threshold,
+            ComparisonOperator="GreaterThanThreshold",
+            TreatMissingData="notBreaching",
+        )
+        assert wait_for_state(cloudwatch, alarm, expected, timeout_s=20)["StateValue"] == expected
 
 
 def test_an_alarm_cannot_notify_a_topic_whose_policy_does_not_name_it(standin, alarm_with_topic):
