@@ -31,7 +31,10 @@ UNVERSIONED_VERSION_ID = "null"
 
 
 def decode_event_key(raw_key: str) -> str:
-    """Decode an object key as S3 event notifications send it (URL-encoded, spaces as ``+``)."""
+    """Decode an object key as S3 events send it (URL-encoded, spaces as ``+``).
+
+    Used for the notification's ``s3.object.key`` and EventBridge's ``detail.object.key`` alike.
+    """
     return unquote_plus(raw_key, encoding="utf-8", errors="strict")
 
 

@@ -72,3 +72,48 @@ def read_record(client, key: str) -> dict:
 def result_keys(client) -> list[str]:
     listing = client.list_objects_v2(Bucket=RESULTS_BUCKET)
     return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+# The queue of tests/events/sqs_message.json; the SQS tests set TRIGGER_QUEUE_ARN to it.
+QUEUE_ARN = "arn:aws:sqs:us-east-1:111122223333:my-queue"
+
+
+def eventbridge_event(
+    key: str,
+    size: int,
+    etag: str,
+    bucket: str = SOURCE_BUCKET,
+    version_id: str | None = None,
+    reason: str = "PutObject",
+) -> dict:
+    """The EventBridge event (from tests/events/eventbridge_object_created.json) for one object.
+
+    The key is encoded as in the S3 notification (spaces as ``+``, the rest ``%XX``), which is how
+    the function decodes both shapes.
+    """
+    event = load_event("eventbridge_object_created.json")
+    event["resources"] = [f"arn:aws:s3:::{bucket}"]
+    detail = event["detail"]
+    detail["bucket"]["name"] = bucket
+    detail["reason"] = reason
+    detail["object"].update(key=quote_plus(key, safe="/"), size=size, etag=etag.strip('"'))
+    detail["object"].pop("version-id")
+    if version_id is not None:
+        detail["object"]["version-id"] = version_id
+    return event
+
+
+def sqs_event(*bodies: str, queue_arn: str = QUEUE_ARN) -> dict:
+    """An SQS batch (envelope from tests/events/sqs_message.json), one message per body: msg-0, msg-1..."""
+    template = load_event("sqs_message.json")["Records"][0]
+    records = []
+    for index, body in enumerate(bodies):
+        record = copy.deepcopy(template)
+        record.update(messageId=f"msg-{index}", body=body, eventSourceARN=queue_arn)
+        records.append(record)
+    return {"Records": records}
+
+
+def emf_blobs(captured_stdout: str) -> list[dict]:
+    """The EMF metric blobs Powertools printed."""
+    return [json.loads(line) for line in captured_stdout.splitlines() if line.startswith('{"_aws"')]
