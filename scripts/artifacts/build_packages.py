@@ -21,7 +21,7 @@ of its timestamp, compiled as if unpacked where Lambda unpacks them (``/opt``, `
 rather than in a scratch directory, so they are as reproducible as the sources. The layer's are
 ``unchecked-hash`` (a layer version never changes); the function's are ``checked-hash`` (Python
 compares them with the source at import, so a source edited in place, e.g. in the console, wins
-over stale bytecode) and leave out PEP 657 column ranges to fit the function's 50 KB budget. The
+over stale bytecode) and leave out PEP 657 column ranges to fit the function's 64 KB budget. The
 compiler is an interpreter of the target's version: the toolchain's pinned CPython
 (``.tools/python3.14``, ``make setup``), else this interpreter when it is that version.
 ``--no-bytecode`` builds sources only.
@@ -93,7 +93,7 @@ FUNCTION_ROOT = "/var/task"
 LAYER_INVALIDATION = "unchecked-hash"
 FUNCTION_INVALIDATION = "checked-hash"
 # The function's bytecode leaves out the column ranges of PEP 657 (tracebacks keep their line
-# numbers, lose the ^^^ markers): with them the function zip would not fit its 50 KB budget.
+# numbers, lose the ^^^ markers): with them the function zip would not fit its 64 KB budget.
 FUNCTION_COMPILE_OPTIONS = ("-X", "no_debug_ranges")
 
 Log = Callable[[str], None]

@@ -26,7 +26,9 @@ Environment variables: see ``file_processor.config`` (``TRIGGER_BUCKET``, ``TRIG
 
 SnapStart: only configuration-free objects are built at import (Powertools' logger, metrics and
 tracer). The configuration and the S3 client are created at the first invocation and reused, so
-nothing connection-bound or unique is captured in a snapshot.
+nothing connection-bound or unique is captured in a snapshot. With SnapStart on, the runtime hooks
+in ``file_processor.snapstart`` (registered at the end of this module) validate the configuration
+and load the client's data before the snapshot, and create the client after each restore.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent, SQSRecord
 from botocore.config import Config as BotoConfig
 
+from file_processor import snapstart
 from file_processor.config import Config, ConfigError, load_config
 from file_processor.events import (
     MalformedEventError,
@@ -59,6 +62,7 @@ from file_processor.events import (
 from file_processor.processor import ERROR, REFUSED, Outcome, S3Client, process_object
 
 if TYPE_CHECKING:
+    import botocore.session
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "file-processor"
@@ -104,23 +108,31 @@ def get_queue_arn() -> str | None:
     return _state["queue_arn"]
 
 
-def s3_client(config: Config) -> S3Client:
-    """The S3 client, created at the first invocation and reused.
+def s3_client(config: Config, session: botocore.session.Session | None = None) -> S3Client:
+    """The S3 client, created at the first invocation (or by SnapStart's restore hook) and reused.
+
+    ``session``: the botocore session to create it on (default a new one).
+    """
+    if "s3" not in _state:
+        _state["s3"] = new_s3_client(config, session)
+    return _state["s3"]
+
+
+def new_s3_client(config: Config, session: botocore.session.Session | None = None) -> S3Client:
+    """A new S3 client on ``session`` (default a new one), with its own connection pool.
 
     Retries: botocore's ``standard`` mode with ``S3_MAX_ATTEMPTS`` total attempts (throttling,
     5xx and connection errors). The endpoint comes from the usual variables
     (``AWS_ENDPOINT_URL_S3``, ``AWS_ENDPOINT_URL``), which boto3 honours itself.
     """
-    if "s3" not in _state:
-        boto_config = BotoConfig(
-            # total_max_attempts counts the first try; botocore's max_attempts counts only retries.
-            retries={"mode": "standard", "total_max_attempts": config.s3_max_attempts},
-            connect_timeout=10,
-            read_timeout=60,
-            tcp_keepalive=True,
-        )
-        _state["s3"] = boto3.session.Session().client("s3", config=boto_config)
-    return _state["s3"]
+    boto_config = BotoConfig(
+        # total_max_attempts counts the first try; botocore's max_attempts counts only retries.
+        retries={"mode": "standard", "total_max_attempts": config.s3_max_attempts},
+        connect_timeout=10,
+        read_timeout=60,
+        tcp_keepalive=True,
+    )
+    return boto3.session.Session(botocore_session=session).client("s3", config=boto_config)
 
 
 def reset() -> None:
@@ -291,3 +303,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     if is_sqs_event(event):
         return _handle_sqs(event, config, queue_arn, request_id)
     return _handle_direct(event, config, request_id)
+
+
+# SnapStart's runtime hooks; the runtime runs them only for a SnapStart init (file_processor.snapstart).
+SNAPSTART_HOOKS_REGISTERED = snapstart.register_hooks()
