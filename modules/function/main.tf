@@ -9,6 +9,8 @@ locals {
 
   snapstart_enabled = var.snapstart_enabled
   vpc_enabled       = var.vpc_config != null
+  # Every given subnet exists (false only while the network unit has not been applied yet).
+  subnets_all_found = local.vpc_enabled && try(length(data.aws_subnets.vpc[0].ids) == length(distinct(var.vpc_config.subnet_ids)), false)
   kms_enabled       = var.kms_key_arn != null
 
   # Content-addressed, like the layer: unchanged code is never uploaded or deployed again.
@@ -79,8 +81,21 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
+# The zones of the given subnets, for the two-zone precondition below. The plural data source
+# first: it finds the subnets that exist without failing on the rest, so a first plan of a region
+# (the network unit's mock subnet IDs) still plans; the apply that follows the network unit's
+# checks the real ones.
+data "aws_subnets" "vpc" {
+  count = local.vpc_enabled ? 1 : 0
+
+  filter {
+    name   = "subnet-id"
+    values = var.vpc_config.subnet_ids
+  }
+}
+
 data "aws_subnet" "vpc" {
-  for_each = toset(local.vpc_enabled ? var.vpc_config.subnet_ids : [])
+  for_each = toset(local.vpc_enabled ? data.aws_subnets.vpc[0].ids : [])
 
   id = each.value
 }
@@ -88,7 +103,6 @@ data "aws_subnet" "vpc" {
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to an on-failure destination (the SQS queue in failures.tf), which receives the full invocation record; a dead_letter_config would only get the event.
   #checkov:skip=CKV_AWS_117:VPC attachment is chosen per environment (env.hcl vpc_enabled: the network unit's subnets and group, on in staging, prod and local); dev runs in Lambda's own network, calling only S3 over TLS.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is optional (var.reserved_concurrent_executions); reserving by default takes capacity from every other function in the account.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile that this repository cannot create offline; packages are content-addressed and checked against the recorded SHA-256 instead.
   #checkov:skip=CKV_AWS_173:Environment variables are encrypted with var.kms_key_arn when set, with an AWS-managed key otherwise; they hold no secrets.
   function_name = var.function_name
@@ -155,7 +169,7 @@ resource "aws_lambda_function" "this" {
 
   lifecycle {
     precondition {
-      condition     = !local.vpc_enabled || length(distinct([for subnet in data.aws_subnet.vpc : subnet.availability_zone])) >= 2
+      condition     = !local.subnets_all_found || length(distinct([for subnet in data.aws_subnet.vpc : subnet.availability_zone])) >= 2
       error_message = "vpc_config.subnet_ids must span at least two availability zones; the subnets given are all in one."
     }
   }
