@@ -19,8 +19,12 @@ locals {
 
   # Module inputs for every unit of this environment (the root merges them into inputs).
   settings = {
-    create_kms_key        = false
-    log_retention_days    = 30
-    alarm_email_addresses = []
+    create_kms_key     = false
+    log_retention_days = 30
+    # Who the alarms reach (replace with your on-call address or list); alarm_https_endpoints adds
+    # a chat or paging webhook. With neither set, the function module refuses to plan.
+    alarm_email_addresses = ["oncall@example.com"]
+    # At most this many invocations at once; more are throttled (alarm) and retried by Lambda.
+    reserved_concurrent_executions = 5
   }
 }

@@ -33,9 +33,13 @@ locals {
   endpoint = get_env("LOCAL_AWS_ENDPOINT", "https://127.0.0.1:5000")
 
   settings = {
-    create_kms_key        = true
-    log_retention_days    = 1
-    alarm_email_addresses = []
-    force_destroy         = true # throwaway: destroy must work with objects in the buckets
+    create_kms_key     = true
+    log_retention_days = 1
+    # Who the alarms reach (as prod); alarm_https_endpoints adds
+    # a chat or paging webhook. With neither set, the function module refuses to plan.
+    alarm_email_addresses = ["oncall@example.com"]
+    # At most this many invocations at once; more are throttled (alarm) and retried by Lambda.
+    reserved_concurrent_executions = 50
+    force_destroy                  = true # throwaway: destroy must work with objects in the buckets
   }
 }

@@ -18,8 +18,12 @@ locals {
   deployment_strategy = "Canary10Percent5Minutes"
 
   settings = {
-    create_kms_key        = true
-    log_retention_days    = 90
-    alarm_email_addresses = []
+    create_kms_key     = true
+    log_retention_days = 90
+    # Who the alarms reach (replace with your on-call address or list); alarm_https_endpoints adds
+    # a chat or paging webhook. With neither set, the function module refuses to plan.
+    alarm_email_addresses = ["oncall@example.com"]
+    # At most this many invocations at once; more are throttled (alarm) and retried by Lambda.
+    reserved_concurrent_executions = 10
   }
 }

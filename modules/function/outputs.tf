@@ -64,7 +64,7 @@ output "alarm_topic_arn" {
 }
 
 output "alarm_names" {
-  description = "Names of the function's CloudWatch alarms (errors, throttles, destination delivery failures, failure queue not empty); the region rollout waits for all of them to be OK."
+  description = "Names of the function's CloudWatch alarms (errors, throttles, p99 duration, destination delivery failures, failure queue depth and age, missing and changed objects, refused events); the region rollout waits for all of them to be OK."
   value       = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]
 }
 
@@ -91,4 +91,9 @@ output "results_bucket_name" {
 output "results_prefix" {
   description = "Key prefix of the records in the results bucket (ends with \"/\")."
   value       = var.results_prefix
+}
+
+output "dashboard_name" {
+  description = "Name of the function's CloudWatch dashboard in this region (the function's name): open it at CloudWatch > Dashboards."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
 }

@@ -173,13 +173,13 @@ variable "ephemeral_storage_mb" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Concurrency reserved for (and capping) the function, or null to use the account's unreserved pool."
+  description = "Concurrency reserved for the function, and its ceiling: at most this many invocations run at once, more are throttled (the throttles alarm) and Lambda retries them for up to 6 hours. It also keeps a burst of uploads from starving the account's other functions. 0 stops every invocation; null takes no reservation and no ceiling (the account's unreserved pool). AWS refuses a value that leaves less than 100 of the account's concurrency unreserved: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"
   type        = number
-  default     = null
+  default     = 10
 
   validation {
-    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 0, false)
-    error_message = "reserved_concurrent_executions must be null or a number >= 0 (0 stops all invocations)."
+    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 0 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions, false)
+    error_message = "reserved_concurrent_executions must be null or a whole number >= 0 (0 stops all invocations)."
   }
 }
 
@@ -377,13 +377,56 @@ variable "alarm_period_seconds" {
 }
 
 variable "alarm_email_addresses" {
-  description = "E-mail addresses subscribed to the alarm topic (each must confirm the subscription)."
+  description = "E-mail addresses subscribed to the alarm topic (each must confirm the subscription). This or alarm_https_endpoints must name at least one: an alarm nobody receives protects nothing."
   type        = list(string)
   default     = []
 
   validation {
     condition     = alltrue([for address in var.alarm_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
     error_message = "alarm_email_addresses must hold e-mail addresses."
+  }
+}
+
+variable "alarm_https_endpoints" {
+  description = "HTTPS webhooks (a chat or paging integration's URL) subscribed to the alarm topic; each must confirm the subscription as SNS requires."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for url in var.alarm_https_endpoints : can(regex("^https://[^/\\s]+(/\\S*)?$", url))])
+    error_message = "alarm_https_endpoints must hold https:// URLs (SNS delivers alarms to HTTPS endpoints only, never plain HTTP here)."
+  }
+}
+
+variable "alarm_thresholds" {
+  description = "Every alarm's threshold, in one place: alarm when a period's value is above it. errors, throttles, objects_missing (object gone before it was read), objects_changed (overwritten while being read) and events_refused (an event for another bucket or key, the handler's defence) count per alarm_period_seconds; duration_p99_percent_of_timeout is the p99 duration as a share of timeout_seconds; failure_queue_oldest_age_seconds is how long a failed event may wait for a person."
+  type = object({
+    errors                           = optional(number, 0)
+    throttles                        = optional(number, 0)
+    duration_p99_percent_of_timeout  = optional(number, 80)
+    failure_queue_oldest_age_seconds = optional(number, 3600)
+    objects_missing                  = optional(number, 10)
+    objects_changed                  = optional(number, 10)
+    events_refused                   = optional(number, 0)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for name, value in var.alarm_thresholds : value >= 0 && floor(value) == value
+    ])
+    error_message = "alarm_thresholds must all be whole numbers >= 0."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.duration_p99_percent_of_timeout >= 1 && var.alarm_thresholds.duration_p99_percent_of_timeout <= 100
+    error_message = "alarm_thresholds.duration_p99_percent_of_timeout must be between 1 and 100 (percent of timeout_seconds)."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.failure_queue_oldest_age_seconds >= 60
+    error_message = "alarm_thresholds.failure_queue_oldest_age_seconds must be at least 60 (SQS publishes the age once a minute)."
   }
 }
 

@@ -51,6 +51,17 @@ REFUSED = "refused"
 ACCESS_DENIED = "access_denied"
 ERROR = "error"
 FAILURES = frozenset({ACCESS_DENIED, ERROR})
+# Every outcome a record can have; the function's dashboard draws each (modules/function/dashboard.tf).
+OUTCOMES = (
+    RECORDED,
+    ALREADY_RECORDED,
+    OBJECT_MISSING,
+    OBJECT_CHANGED,
+    IGNORED_EVENT_TYPE,
+    REFUSED,
+    ACCESS_DENIED,
+    ERROR,
+)
 
 _NOT_FOUND = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
 _PRECONDITION_FAILED = frozenset({"412", "PreconditionFailed"})

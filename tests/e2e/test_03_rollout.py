@@ -258,6 +258,25 @@ LAMBDA_FAILURE_SIGNALS = {
 }
 
 
+def function_failure_signals(held: set) -> set:
+    """The function's own metrics that appear only when something goes wrong: an outcome kind
+    other than recorded (same namespace and dimensions as the held `recorded` count, a kind the
+    handler records) and EventsRefused (same namespace and dimensions as the held ObjectLatency).
+    tests/e2e/test_05_changes.py then produces refused events and missing objects and sees them."""
+    from file_processor.processor import OUTCOMES
+
+    signals = set()
+    for namespace, name, dimensions in held:
+        labels = dict(dimensions)
+        if name == "Outcomes" and labels.get("outcome") == "recorded":
+            signals |= {
+                (namespace, name, frozenset({**labels, "outcome": outcome}.items())) for outcome in OUTCOMES
+            }
+        if name == "ObjectLatency":
+            signals.add((namespace, "EventsRefused", dimensions))
+    return signals
+
+
 def test_every_alarm_watches_a_metric_the_function_or_lambda_really_emits(local_stack):
     for region in REGIONS:
         declared, held = emitted_metrics(local_stack, region)
@@ -277,7 +296,7 @@ def test_every_alarm_watches_a_metric_the_function_or_lambda_really_emits(local_
         signals = {
             ("AWS/Lambda", metric, frozenset({("FunctionName", function_name)}))
             for metric in LAMBDA_FAILURE_SIGNALS
-        }
+        } | function_failure_signals(held)
         never_emitted = watched - held - signals
         assert not never_emitted, f"{region}: alarms watch metrics never emitted: {never_emitted}"
         # The failure-signal alarms use the same dimensions as the emitted Errors metric.

@@ -1,7 +1,7 @@
 """Load and change on the deployed stack: a hundred files give a hundred records and redeliveries
-none; an object the role may not read ends in the failure queue; the Java variant, applied to the
-first region, writes the same record; `make drift` names a unit changed out of band. (Layer and
-code changes are covered by the rollouts of test_03, in both regions.)"""
+none; an event for another bucket is refused; the Java variant, applied to the first region, writes
+the same record; `make drift` names a unit changed out of band; missing objects set off their alarm.
+(Layer and code changes are covered by the rollouts of test_03, in both regions.)"""
 
 from __future__ import annotations
 
@@ -148,3 +148,125 @@ def test_make_drift_names_the_unit_changed_out_of_band_and_nothing_else(local_st
     assert drifted == [f"DRIFT {REGION}/function: Plan: 0 to add, 1 to change, 0 to destroy."], result.stdout
     assert "aws_cloudwatch_log_group.this will be updated in-place" in result.stdout
     assert sum(line.startswith("ok    ") for line in result.stdout.splitlines()) == len(UNITS) - 1
+
+
+def test_more_missing_objects_than_the_threshold_set_off_the_objects_missing_alarm(local_stack):
+    """object_missing counts as success for the event, so only its alarm tells a person that
+    something deletes uploads before they are read: 11 in one period are over the threshold of 10.
+    Last in this file: the alarm stays in ALARM for the rest of its period."""
+    from standin.alarms import wait_for_state
+
+    s3, cloudwatch = local_stack.client("s3"), local_stack.client("cloudwatch")
+    trigger = local_stack.outputs["buckets"]["trigger_bucket_name"]
+    function_name = local_stack.outputs["function"]["function_name"]
+    alarm = f"{function_name}-objects-missing"
+    keys = [f"gone/early {index:02d}.txt" for index in range(11)]
+    with LocalLambdaService(local_stack.endpoint, REGION) as service:
+        [target] = service.notification_targets(trigger)
+        function = service.deployed_function(target.function_arn)
+        events = []
+        for key in keys:
+            version = s3.put_object(Bucket=trigger, Key=key, Body=b"deleted before it is read")["VersionId"]
+            events.append(service.s3_event(trigger, key, target))
+            s3.delete_object(Bucket=trigger, Key=key, VersionId=version)  # gone for good, not a marker
+        invocation = service.invoke_async(
+            function, {"Records": [record for event in events for record in event["Records"]]}
+        )
+
+    assert invocation.succeeded, invocation.attempts
+    assert [item["outcome"] for item in invocation.attempts[-1]["result"]["objects"]] == [
+        "object_missing"
+    ] * 11
+    fired = wait_for_state(cloudwatch, alarm, "ALARM", timeout_s=60)
+    assert fired["StateValue"] == "ALARM", fired
+    assert "[11" in fired["StateReason"]
+
+
+def metrics_of(dashboard_body: dict) -> list[tuple[str, str, dict[str, str]]]:
+    """(namespace, name, dimensions) of every metric the dashboard's metric widgets draw."""
+    found = []
+    for widget in dashboard_body["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            namespace, name, *rest = [part for part in metric if not isinstance(part, dict)]
+            found.append((namespace, name, dict(zip(rest[::2], rest[1::2], strict=True))))
+    return found
+
+
+def test_every_metric_on_the_dashboard_is_one_the_stack_emitted(local_stack):
+    """After the traffic above, each metric a widget draws is among the metrics CloudWatch holds
+    (the function's EMF lines, what Lambda and SQS publish); outcome kinds the traffic did not
+    produce must at least be outcomes the handler records. The alarm widget names the alarms."""
+    from file_processor.processor import OUTCOMES
+
+    cloudwatch = local_stack.client("cloudwatch")
+    function = local_stack.outputs["function"]
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=function["dashboard_name"])["DashboardBody"])
+    emitted = {
+        (
+            metric["Namespace"],
+            metric["MetricName"],
+            frozenset((d["Name"], d["Value"]) for d in metric["Dimensions"]),
+        )
+        for page in cloudwatch.get_paginator("list_metrics").paginate()
+        for metric in page["Metrics"]
+    }
+    drawn = metrics_of(body)
+
+    outcome_kinds = {dims["outcome"] for _, name, dims in drawn if name == "Outcomes"}
+    assert outcome_kinds == set(OUTCOMES)
+    for namespace, name, dims in drawn:
+        if name == "Outcomes" and (namespace, name, frozenset(dims.items())) not in emitted:
+            continue  # a kind this run did not produce (checked against the handler's list above)
+        assert (namespace, name, frozenset(dims.items())) in emitted, (namespace, name, dims)
+    produced = {dict(dims).get("outcome") for _, name, dims in emitted if name == "Outcomes"}
+    assert {"recorded", "already_recorded", "refused", "object_missing"} <= produced, produced
+    [alarm_widget] = [widget for widget in body["widgets"] if widget["type"] == "alarm"]
+    alarms = cloudwatch.describe_alarms(AlarmNames=function["alarm_names"])["MetricAlarms"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(alarm["AlarmArn"] for alarm in alarms)
+    # The picture of it, drawn by the README's command (the README's picture is one of these):
+    # every widget, a line for each metric that has data, every alarm's state.
+    out = ROOT / "build" / f"dashboard-{ENV}-{REGION}.svg"
+    script = ROOT / "scripts" / "standin" / "dashboard_picture.py"
+    command = [sys.executable, str(script), "--region", REGION, "--dashboard", function["dashboard_name"]]
+    drawing = subprocess.run([*command, "--out", str(out), "--minutes", "60"], capture_output=True, text=True)
+    assert drawing.returncode == 0, drawing.stderr
+    picture = out.read_text(encoding="utf-8")
+    assert picture.count("<polyline") >= len(emitted & {(n, m, frozenset(d.items())) for n, m, d in drawn})
+    assert all(alarm["AlarmName"] in picture for alarm in alarms)
+
+
+def test_with_its_concurrency_used_up_an_event_is_throttled_and_the_throttles_alarm_fires(local_stack):
+    """reserved_concurrent_executions (env.hcl) reaches Lambda; at 0 (what an operator sets to stop
+    the function) every attempt is throttled, the event ends in the failure queue as
+    EventAgeExceeded, and the throttles alarm fires. The reservation is put back afterwards."""
+    import hcl2
+    from standin.alarms import wait_for_state
+
+    lambda_client, cloudwatch = local_stack.client("lambda"), local_stack.client("cloudwatch")
+    s3 = local_stack.client("s3")
+    function_name = local_stack.outputs["function"]["function_name"]
+    trigger = local_stack.outputs["buckets"]["trigger_bucket_name"]
+    with (ROOT / "live" / ENV / "env.hcl").open(encoding="utf-8") as env_hcl:
+        configured = hcl2.load(env_hcl)["locals"][0]["settings"]["reserved_concurrent_executions"]
+    reserved = lambda_client.get_function_concurrency(FunctionName=function_name)[
+        "ReservedConcurrentExecutions"
+    ]
+    assert reserved == configured
+
+    lambda_client.put_function_concurrency(FunctionName=function_name, ReservedConcurrentExecutions=0)
+    try:
+        key = "throttled/while stopped.txt"
+        s3.put_object(Bucket=trigger, Key=key, Body=b"arrives while the function is stopped")
+        with LocalLambdaService(local_stack.endpoint, REGION) as service:
+            [target] = service.notification_targets(trigger)
+            function = service.deployed_function(target.function_arn)
+            invocation = service.invoke_async(function, service.s3_event(trigger, key, target))
+    finally:
+        lambda_client.put_function_concurrency(
+            FunctionName=function_name, ReservedConcurrentExecutions=reserved
+        )
+
+    assert not invocation.attempts
+    assert invocation.destination_record["requestContext"]["condition"] == "EventAgeExceeded"
+    fired = wait_for_state(cloudwatch, f"{function_name}-throttles", "ALARM", timeout_s=60)
+    assert fired["StateValue"] == "ALARM", fired

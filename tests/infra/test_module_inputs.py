@@ -52,6 +52,7 @@ VALID = {
         "trigger_bucket_name": "trigger-bucket",
         "results_bucket_name": "results-bucket",
         "failure_queue_name": "processor-failures",
+        "alarm_email_addresses": ["oncall@example.com"],
     },
 }
 
@@ -90,6 +91,12 @@ BAD = [
     ("function", {"timeout_seconds": 901}, "between 1 and 900"),
     ("function", {"kms_key_arn": "alias/mine"}, "must be a KMS key ARN"),
     ("function", {"environment_variables": {"AWS_REGION": "x"}}, "not start with AWS_"),
+    ("function", {"alarm_https_endpoints": ["http://hooks.example.com/x"]}, "must hold https:// URLs"),
+    ("function", {"reserved_concurrent_executions": 2.5}, "must be null or a whole number >= 0"),
+    ("function", {"reserved_concurrent_executions": -1}, "must be null or a whole number >= 0"),
+    ("function", {"alarm_thresholds": {"objects_missing": -1}}, "must all be whole numbers >= 0"),
+    ("function", {"alarm_thresholds": {"duration_p99_percent_of_timeout": 150}}, "between 1 and 100"),
+    ("function", {"alarm_thresholds": {"failure_queue_oldest_age_seconds": 30}}, "at least 60"),
 ]
 
 
@@ -97,6 +104,11 @@ BAD = [
 BAD_AT_PLAN = [
     ("function", {"results_bucket_name": "trigger-bucket"}, "would invoke the function again"),
     ("function", {"snapstart_enabled": True, "ephemeral_storage_mb": 1024}, "SnapStart does not support"),
+    (
+        "function",
+        {"alarm_email_addresses": [], "alarm_https_endpoints": []},
+        "The alarms must reach a person",
+    ),
     ("buckets", {"create_kms_key": True}, "create_kms_key needs key_administrator_arns"),
     (
         "network",
@@ -177,7 +189,13 @@ def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("module", "bad", "message"),
     BAD_AT_PLAN,
-    ids=["recursive-results", "snapstart-storage", "key-without-administrators", "unknown-zone"],
+    ids=[
+        "recursive-results",
+        "snapstart-storage",
+        "alarms-reach-nobody",
+        "key-without-administrators",
+        "unknown-zone",
+    ],
 )
 def test_a_bad_combination_of_values_fails_plan_with_the_modules_message(
     tmp_path, standin_endpoint, standin_env, module, bad, message

@@ -527,3 +527,68 @@ def test_a_batch_call_is_authorised_as_its_single_action(standin):
     )
 
     assert [entry["Id"] for entry in deleted["Successful"]] == ["1"]
+
+
+def test_a_dashboard_is_drawn_with_a_line_per_metric_with_data_and_each_alarms_state(standin):
+    """standin/dashboard_picture.py draws what the console would from the dashboard body: the
+    README's picture of the function's dashboard is made with it."""
+    import xml.etree.ElementTree as ElementTree
+
+    from standin.dashboard_picture import render
+
+    cloudwatch = standin.client("cloudwatch")
+    name = unique("board")
+    cloudwatch.put_metric_data(
+        Namespace="StandinTest", MetricData=[{"MetricName": name, "Value": v} for v in (1.0, 5.0, 9.0)]
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="StandinTest",
+        MetricName=name,
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=100,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    metric = {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6}
+    body = {
+        "widgets": [
+            {**metric, "properties": {"title": "sum", "stat": "Sum", "metrics": [["StandinTest", name]]}},
+            {
+                **metric,
+                "x": 12,
+                "properties": {
+                    "title": "p99 & nothing",
+                    "stat": "Sum",
+                    "metrics": [
+                        ["StandinTest", name, {"stat": "p99", "label": "p99"}],
+                        ["StandinTest", unique("silent"), {"label": "silent"}],
+                    ],
+                },
+            },
+            {
+                "type": "alarm",
+                "x": 0,
+                "y": 6,
+                "width": 24,
+                "height": 4,
+                "properties": {"title": "alarms", "alarms": [alarm["AlarmArn"]]},
+            },
+        ]
+    }
+    cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body))
+
+    svg = ElementTree.fromstring(render(cloudwatch, name, minutes=10))  # noqa: S314 (our own output)
+
+    texts = [element.text or "" for element in svg.iter("{http://www.w3.org/2000/svg}text")]
+    lines = list(svg.iter("{http://www.w3.org/2000/svg}polyline"))
+    # The sum and the p99 have one datapoint each (a dot on the line); the silent metric none.
+    assert len(lines) == 2
+    assert len(list(svg.iter("{http://www.w3.org/2000/svg}circle"))) == 2
+    assert "silent (no data)" in texts
+    assert "sum" in texts
+    assert "p99 & nothing" in texts  # escaped in the SVG, read back as written
+    assert any(text.startswith(f"{name}: ") for text in texts)
+    assert svg.get("width") == "1200"
