@@ -19,6 +19,15 @@ locals {
   sse_algorithm = {
     for purpose, kms in local.uses_kms : purpose => kms ? "aws:kms" : "AES256"
   }
+  # What an upload may ask for: the bucket's own default encryption and, in the access-log bucket
+  # when the audit trail uses the customer key (audit.tf), SSE-KMS with that key, which CloudTrail
+  # asks for when it delivers. No other algorithm, key or customer-provided key anywhere.
+  admits_kms_key = {
+    for purpose, kms in local.uses_kms : purpose => kms || (purpose == local.log_bucket_purpose && local.audit_trail_uses_kms)
+  }
+  admitted_sse_algorithms = {
+    for purpose, kms in local.admits_kms_key : purpose => kms ? distinct([local.sse_algorithm[purpose], "aws:kms"]) : [local.sse_algorithm[purpose]]
+  }
 
   bucket_names = { for purpose in local.purposes : purpose => "${var.name_prefix}-${purpose}-${local.account_id}" }
 
@@ -175,6 +184,57 @@ data "aws_iam_policy_document" "kms" {
       values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"]
     }
   }
+
+  # The audit trail (audit.tf) encrypts its log and digest files with this key: only that trail,
+  # named in the encryption context CloudTrail sends and as the request's source.
+  dynamic "statement" {
+    for_each = var.audit_trail_enabled ? [local.audit_trail_arn] : []
+
+    content {
+      sid       = "CloudTrailEncryptsThisTrailsLogs"
+      actions   = ["kms:GenerateDataKey*"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:cloudtrail:arn"
+        values   = [statement.value]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.audit_trail_enabled ? [local.audit_trail_arn] : []
+
+    content {
+      # CloudTrail reads the key's properties when the trail is created or updated.
+      sid       = "CloudTrailDescribesTheKey"
+      actions   = ["kms:DescribeKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -296,7 +356,8 @@ resource "aws_s3_bucket_logging" "this" {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Bucket policies: TLS only, no foreign encryption on upload, log delivery into the log bucket
+# Bucket policies: TLS only, no foreign encryption on upload, log and audit trail delivery into the
+# log bucket
 # ---------------------------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "guardrails" {
@@ -361,7 +422,7 @@ data "aws_iam_policy_document" "guardrails" {
     condition {
       test     = "StringNotEquals"
       variable = "s3:x-amz-server-side-encryption"
-      values   = [local.sse_algorithm[each.key]]
+      values   = local.admitted_sse_algorithms[each.key]
     }
   }
 
@@ -384,7 +445,7 @@ data "aws_iam_policy_document" "guardrails" {
   }
 
   dynamic "statement" {
-    for_each = local.uses_kms[each.key] ? [local.kms_key_arn] : []
+    for_each = local.admits_kms_key[each.key] ? [local.kms_key_arn] : []
 
     content {
       sid       = "DenyOtherKmsKeys"
@@ -482,6 +543,69 @@ data "aws_iam_policy_document" "log_delivery" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:*"]
+    }
+  }
+
+  # The audit trail (audit.tf): CloudTrail checks it may read the bucket's ACL, then writes only
+  # under cloudtrail/AWSLogs/<account>/, for this trail of this account only.
+  dynamic "statement" {
+    for_each = var.audit_trail_enabled ? [local.audit_trail_arn] : []
+
+    content {
+      sid       = "AllowCloudTrailAclCheck"
+      actions   = ["s3:GetBucketAcl"]
+      resources = ["arn:${local.partition}:s3:::${local.bucket_names[local.log_bucket_purpose]}"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.audit_trail_enabled ? [local.audit_trail_arn] : []
+
+    content {
+      sid       = "AllowCloudTrailDelivery"
+      actions   = ["s3:PutObject"]
+      resources = [local.audit_trail_objects]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
+
+      # CloudTrail sends it; with ACLs off (BucketOwnerEnforced) it is the only ACL S3 accepts.
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
     }
   }
 }

@@ -52,3 +52,8 @@ output "guardrail_policies" {
   description = "Deny statements of each bucket's policy as JSON, by purpose (part of the applied bucket policy)."
   value       = { for purpose, document in data.aws_iam_policy_document.guardrails : purpose => document.json }
 }
+
+output "audit_trail_arn" {
+  description = "ARN of the CloudTrail trail recording the trigger bucket's object-level events (delivered to the access-log bucket under cloudtrail/), or null when audit_trail_enabled is false."
+  value       = one(aws_cloudtrail.data_events[*].arn)
+}

@@ -104,3 +104,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "audit_trail_enabled" {
+  description = "Record every object-level request on the trigger bucket (CloudTrail data events: reads and writes of its objects, no other bucket) in a trail of this region, <name_prefix>-data-events, delivered to the access-log bucket under cloudtrail/ with log file validation, encrypted with the customer key when create_kms_key is true. On unless switched off."
+  type        = bool
+  default     = true
+
+  validation {
+    condition     = var.audit_trail_enabled != null
+    error_message = "audit_trail_enabled must be true or false (null would leave the trigger bucket's object requests unrecorded)."
+  }
+}

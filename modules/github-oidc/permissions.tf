@@ -28,6 +28,7 @@ locals {
       queues             = [for region in environment.regions : "arn:${local.partition}:sqs:${region}:${local.account_id}:${var.project}-${name}-*"]
       topics             = [for region in environment.regions : "arn:${local.partition}:sns:${region}:${local.account_id}:${var.project}-${name}-*"]
       alarms             = [for region in environment.regions : "arn:${local.partition}:cloudwatch:${region}:${local.account_id}:alarm:${var.project}-${name}-*"]
+      dashboards         = ["arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${var.project}-${name}-*"]
       any_key_in_regions = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:key/*"]
       aliases            = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:alias/${var.project}-${name}-*"]
       ec2_in_regions     = [for region in environment.regions : "arn:${local.partition}:ec2:${region}:${local.account_id}:*"]
@@ -421,6 +422,46 @@ data "aws_iam_policy_document" "deploy" {
     resources = local.scopes[each.key].alarms
   }
 
+  statement {
+    # One dashboard per function and region (modules/function/dashboard.tf); dashboard ARNs have
+    # no region.
+    sid       = "Dashboards"
+    actions   = ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"]
+    resources = local.scopes[each.key].dashboards
+  }
+
+  statement {
+    # The buckets unit's audit trail of each region (modules/buckets, audit.tf:
+    # <project>-<env>-<region code>-data-events). No cloudtrail:StopLogging: the module never stops
+    # it. DescribeTrails accepts only "*" (AuditTrailsDescribe).
+    sid = "AuditTrails"
+    actions = [
+      "cloudtrail:AddTags",
+      "cloudtrail:CreateTrail",
+      "cloudtrail:DeleteTrail",
+      "cloudtrail:GetEventSelectors",
+      "cloudtrail:GetTrailStatus",
+      "cloudtrail:ListTags",
+      "cloudtrail:PutEventSelectors",
+      "cloudtrail:RemoveTags",
+      "cloudtrail:StartLogging",
+      "cloudtrail:UpdateTrail",
+    ]
+    resources = [for region in local.scopes[each.key].regions : "arn:${local.partition}:cloudtrail:${region}:${local.account_id}:trail/${var.project}-${each.key}-*"]
+  }
+
+  statement {
+    sid       = "AuditTrailsDescribe"
+    actions   = ["cloudtrail:DescribeTrails"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.scopes[each.key].regions
+    }
+  }
+
   # --- customer-managed key (buckets unit, when create_kms_key) ----------------------------------
   # A key is the deploy role's because its key policy names the role (modules/buckets,
   # key_administrator_arns), not because of a tag: nothing below reaches an existing key, so
@@ -685,6 +726,30 @@ data "aws_iam_policy_document" "plan" {
     sid       = "ReadAlarms"
     actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]
     resources = local.scopes[each.key].alarms
+  }
+
+  statement {
+    sid       = "ReadDashboards"
+    actions   = ["cloudwatch:GetDashboard"]
+    resources = local.scopes[each.key].dashboards
+  }
+
+  statement {
+    sid       = "ReadAuditTrails"
+    actions   = ["cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"]
+    resources = [for region in local.scopes[each.key].regions : "arn:${local.partition}:cloudtrail:${region}:${local.account_id}:trail/${var.project}-${each.key}-*"]
+  }
+
+  statement {
+    sid       = "AuditTrailsDescribe"
+    actions   = ["cloudtrail:DescribeTrails"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.scopes[each.key].regions
+    }
   }
 
   statement {

@@ -34,6 +34,9 @@ stand-in's server process, before the first request (``apply_all``).
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
 - Lambda code signing (Signer signing jobs, code signing configurations, the checks at deployment;
   moto has none of them): standin/code_signing.py, whose docstring names each gap.
+- CloudTrail trails (``DescribeTrails`` by name or ARN, ``DeleteTrail`` by ARN, the selector flags,
+  and the bucket and key policy checks ``CreateTrail`` and ``UpdateTrail`` make in AWS):
+  standin/cloudtrail.py, whose docstring names each gap.
 """
 
 from __future__ import annotations
@@ -418,6 +421,7 @@ def apply_all() -> None:
     patch_vpc_execution_role_check()
     patch_extended_statistics()
 
-    from standin import code_signing
+    from standin import cloudtrail, code_signing
 
     code_signing.apply_all()
+    cloudtrail.apply_all()
