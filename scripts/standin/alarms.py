@@ -174,32 +174,38 @@ class AlarmEvaluator:
             if "MetricName" not in alarm:
                 log.info("alarm %s uses metric math: not evaluated", alarm["AlarmName"])
                 continue
-            evaluation = evaluate(alarm, period_values(cloudwatch, alarm, now))
-            if evaluation.state is None or evaluation.state == alarm["StateValue"]:
-                continue
-            reason_data = {
-                "version": "1.0",
-                "queryDate": now.isoformat(),
-                "statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic"),
-                "period": alarm["Period"],
-                "recentDatapoints": [value for value in evaluation.datapoints if value is not None],
-                "threshold": alarm["Threshold"],
-                "evaluatedDatapoints": len(evaluation.datapoints),
-            }
-            cloudwatch.set_alarm_state(
-                AlarmName=alarm["AlarmName"],
-                StateValue=evaluation.state,
-                StateReason=evaluation.reason,
-                StateReasonData=json.dumps(reason_data),
-            )
-            log.info(
-                "%s: %s -> %s (%s)",
-                alarm["AlarmName"],
-                alarm["StateValue"],
-                evaluation.state,
-                evaluation.reason,
-            )
-            self._notify(region, alarm, evaluation, now)
+            try:
+                self.evaluate_alarm(cloudwatch, region, alarm, now)
+            except Exception:  # one alarm that cannot be evaluated must not stop the others
+                log.exception("alarm %s could not be evaluated", alarm["AlarmName"])
+
+    def evaluate_alarm(self, cloudwatch: Any, region: str, alarm: dict, now: datetime.datetime) -> None:
+        evaluation = evaluate(alarm, period_values(cloudwatch, alarm, now))
+        if evaluation.state is None or evaluation.state == alarm["StateValue"]:
+            return
+        reason_data = {
+            "version": "1.0",
+            "queryDate": now.isoformat(),
+            "statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic"),
+            "period": alarm["Period"],
+            "recentDatapoints": [value for value in evaluation.datapoints if value is not None],
+            "threshold": alarm["Threshold"],
+            "evaluatedDatapoints": len(evaluation.datapoints),
+        }
+        cloudwatch.set_alarm_state(
+            AlarmName=alarm["AlarmName"],
+            StateValue=evaluation.state,
+            StateReason=evaluation.reason,
+            StateReasonData=json.dumps(reason_data),
+        )
+        log.info(
+            "%s: %s -> %s (%s)",
+            alarm["AlarmName"],
+            alarm["StateValue"],
+            evaluation.state,
+            evaluation.reason,
+        )
+        self._notify(region, alarm, evaluation, now)
 
     def _notify(self, region: str, alarm: dict, evaluation: Evaluation, now: datetime.datetime) -> None:
         if not alarm.get("ActionsEnabled", True):

@@ -174,8 +174,11 @@ def emf_metric_data(message: str) -> list[tuple[str, dict[str, Any]]]:
         return []
     directives = (document.get("_aws") or {}).get("CloudWatchMetrics") or []
     timestamp_ms = (document.get("_aws") or {}).get("Timestamp")
+    # Naive UTC, as moto keeps every other datum's time (its utcnow()): an aware one here made every
+    # GetMetricStatistics of the function's own metrics fail ("can't compare offset-naive and
+    # offset-aware datetimes").
     timestamp = (
-        datetime.datetime.fromtimestamp(timestamp_ms / 1000, datetime.UTC)
+        datetime.datetime.fromtimestamp(timestamp_ms / 1000, datetime.UTC).replace(tzinfo=None)
         if isinstance(timestamp_ms, int | float)
         else None
     )

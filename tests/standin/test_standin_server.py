@@ -592,3 +592,44 @@ def test_a_dashboard_is_drawn_with_a_line_per_metric_with_data_and_each_alarms_s
     assert "p99 & nothing" in texts  # escaped in the SVG, read back as written
     assert any(text.startswith(f"{name}: ") for text in texts)
     assert svg.get("width") == "1200"
+
+
+def test_an_alarm_on_a_metric_from_embedded_metric_format_logs_is_evaluated(standin):
+    """The function's own metrics come from its EMF log lines; an alarm on them (object_missing,
+    refused events) must evaluate like one on Lambda's. Their datapoints once carried a time moto
+    could not compare, and the evaluation of every alarm in the region stopped."""
+    logs, cloudwatch = standin.client("logs"), standin.client("cloudwatch")
+    group, name = unique("/aws/lambda/emf"), unique("Objects")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now_ms = int(time.time() * 1000)
+    line = {
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [
+                {"Namespace": "StandinTest", "Dimensions": [["service"]], "Metrics": [{"Name": name}]}
+            ],
+        },
+        "service": "emf-test",
+        name: 3,
+    }
+    logs.put_log_events(
+        logGroupName=group, logStreamName="s", logEvents=[{"timestamp": now_ms, "message": json.dumps(line)}]
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="StandinTest",
+        MetricName=name,
+        Dimensions=[{"Name": "service", "Value": "emf-test"}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=2,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+    )
+
+    alarm = wait_for_state(cloudwatch, name, "ALARM", timeout_s=20)
+
+    assert alarm["StateValue"] == "ALARM", alarm
+    assert "[3]" in alarm["StateReason"]
