@@ -402,7 +402,11 @@ class LocalLambdaService:
             max_retry_attempts=invoke_config.get("MaximumRetryAttempts", 2),
             failure_destination=destination,
             snapstart=config.get("SnapStart", {}).get("ApplyOn") == "PublishedVersions",
-            reserved_concurrency=response.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
+            # GetFunctionConcurrency, not GetFunction's Concurrency: moto leaves that out at 0,
+            # the one value that stops every invocation.
+            reserved_concurrency=self.awslambda.get_function_concurrency(
+                FunctionName=config["FunctionName"]
+            ).get("ReservedConcurrentExecutions"),
         )
 
     def _deployed_layer(self, layer_version_arn: str) -> DeployedLayer:

@@ -19,6 +19,16 @@ from standin.server import Standin  # noqa: E402
 ENV = "local"
 REGION = "us-east-1"
 OTHER_REGION = "us-west-2"
+
+# Lambda's metrics that appear only when something goes wrong (a throttle, a failed delivery to a
+# destination), by the function-name dimension: an alarm may watch them before they ever had data.
+# https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+LAMBDA_FAILURE_SIGNALS = {
+    "Throttles",
+    "DestinationDeliveryFailures",
+    "AsyncEventsDropped",
+    "DeadLetterErrors",
+}
 REGIONS = (REGION, OTHER_REGION)
 UNITS = ("buckets", "iam", "layer", "network", "function")
 VECTORS = ROOT / "tests" / "vectors" / "objects"

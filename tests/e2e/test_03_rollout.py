@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from stack_helpers import (
     ENV,
+    LAMBDA_FAILURE_SIGNALS,
     OTHER_REGION,
     REGION,
     REGIONS,
@@ -245,17 +246,6 @@ def emitted_metrics(local_stack, region: str) -> tuple[set, set]:
             dimensions = frozenset((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
             held.add((metric["Namespace"], metric["MetricName"], dimensions))
     return declared, held
-
-
-# Lambda's metrics that appear only when something goes wrong (a throttle, a failed delivery to a
-# destination), by the function-name dimension: an alarm may watch them before they ever had data.
-# https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
-LAMBDA_FAILURE_SIGNALS = {
-    "Throttles",
-    "DestinationDeliveryFailures",
-    "AsyncEventsDropped",
-    "DeadLetterErrors",
-}
 
 
 def function_failure_signals(held: set) -> set:

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from release import builds
-from stack_helpers import ENV, REGION, ROOT, UNITS, VECTORS, outcomes
+from stack_helpers import ENV, LAMBDA_FAILURE_SIGNALS, REGION, ROOT, UNITS, VECTORS, outcomes
 from standin.local_lambda import LocalLambdaService
 
 pytestmark = pytest.mark.slow
@@ -182,59 +182,6 @@ def test_more_missing_objects_than_the_threshold_set_off_the_objects_missing_ala
     assert "[11" in fired["StateReason"]
 
 
-def metrics_of(dashboard_body: dict) -> list[tuple[str, str, dict[str, str]]]:
-    """(namespace, name, dimensions) of every metric the dashboard's metric widgets draw."""
-    found = []
-    for widget in dashboard_body["widgets"]:
-        for metric in widget["properties"].get("metrics", []):
-            namespace, name, *rest = [part for part in metric if not isinstance(part, dict)]
-            found.append((namespace, name, dict(zip(rest[::2], rest[1::2], strict=True))))
-    return found
-
-
-def test_every_metric_on_the_dashboard_is_one_the_stack_emitted(local_stack):
-    """After the traffic above, each metric a widget draws is among the metrics CloudWatch holds
-    (the function's EMF lines, what Lambda and SQS publish); outcome kinds the traffic did not
-    produce must at least be outcomes the handler records. The alarm widget names the alarms."""
-    from file_processor.processor import OUTCOMES
-
-    cloudwatch = local_stack.client("cloudwatch")
-    function = local_stack.outputs["function"]
-    body = json.loads(cloudwatch.get_dashboard(DashboardName=function["dashboard_name"])["DashboardBody"])
-    emitted = {
-        (
-            metric["Namespace"],
-            metric["MetricName"],
-            frozenset((d["Name"], d["Value"]) for d in metric["Dimensions"]),
-        )
-        for page in cloudwatch.get_paginator("list_metrics").paginate()
-        for metric in page["Metrics"]
-    }
-    drawn = metrics_of(body)
-
-    outcome_kinds = {dims["outcome"] for _, name, dims in drawn if name == "Outcomes"}
-    assert outcome_kinds == set(OUTCOMES)
-    for namespace, name, dims in drawn:
-        if name == "Outcomes" and (namespace, name, frozenset(dims.items())) not in emitted:
-            continue  # a kind this run did not produce (checked against the handler's list above)
-        assert (namespace, name, frozenset(dims.items())) in emitted, (namespace, name, dims)
-    produced = {dict(dims).get("outcome") for _, name, dims in emitted if name == "Outcomes"}
-    assert {"recorded", "already_recorded", "refused", "object_missing"} <= produced, produced
-    [alarm_widget] = [widget for widget in body["widgets"] if widget["type"] == "alarm"]
-    alarms = cloudwatch.describe_alarms(AlarmNames=function["alarm_names"])["MetricAlarms"]
-    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(alarm["AlarmArn"] for alarm in alarms)
-    # The picture of it, drawn by the README's command (the README's picture is one of these):
-    # every widget, a line for each metric that has data, every alarm's state.
-    out = ROOT / "build" / f"dashboard-{ENV}-{REGION}.svg"
-    script = ROOT / "scripts" / "standin" / "dashboard_picture.py"
-    command = [sys.executable, str(script), "--region", REGION, "--dashboard", function["dashboard_name"]]
-    drawing = subprocess.run([*command, "--out", str(out), "--minutes", "60"], capture_output=True, text=True)
-    assert drawing.returncode == 0, drawing.stderr
-    picture = out.read_text(encoding="utf-8")
-    assert picture.count("<polyline") >= len(emitted & {(n, m, frozenset(d.items())) for n, m, d in drawn})
-    assert all(alarm["AlarmName"] in picture for alarm in alarms)
-
-
 def test_with_its_concurrency_used_up_an_event_is_throttled_and_the_throttles_alarm_fires(local_stack):
     """reserved_concurrent_executions (env.hcl) reaches Lambda; at 0 (what an operator sets to stop
     the function) every attempt is throttled, the event ends in the failure queue as
@@ -270,3 +217,59 @@ def test_with_its_concurrency_used_up_an_event_is_throttled_and_the_throttles_al
     assert invocation.destination_record["requestContext"]["condition"] == "EventAgeExceeded"
     fired = wait_for_state(cloudwatch, f"{function_name}-throttles", "ALARM", timeout_s=60)
     assert fired["StateValue"] == "ALARM", fired
+
+
+def metrics_of(dashboard_body: dict) -> list[tuple[str, str, dict[str, str]]]:
+    """(namespace, name, dimensions) of every metric the dashboard's metric widgets draw."""
+    found = []
+    for widget in dashboard_body["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            namespace, name, *rest = [part for part in metric if not isinstance(part, dict)]
+            found.append((namespace, name, dict(zip(rest[::2], rest[1::2], strict=True))))
+    return found
+
+
+def test_every_metric_on_the_dashboard_is_one_the_stack_emitted(local_stack):
+    """After the traffic above (throttles included), each metric a widget draws is among the metrics
+    CloudWatch holds (the function's EMF lines, what Lambda and SQS publish); outcome kinds the
+    traffic did not produce must at least be outcomes the handler records, and Lambda's failed
+    deliveries appear only when one happens. The alarm widget names every alarm."""
+    from file_processor.processor import OUTCOMES
+
+    cloudwatch = local_stack.client("cloudwatch")
+    function = local_stack.outputs["function"]
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=function["dashboard_name"])["DashboardBody"])
+    emitted = {
+        (
+            metric["Namespace"],
+            metric["MetricName"],
+            frozenset((d["Name"], d["Value"]) for d in metric["Dimensions"]),
+        )
+        for page in cloudwatch.get_paginator("list_metrics").paginate()
+        for metric in page["Metrics"]
+    }
+    drawn = metrics_of(body)
+
+    outcome_kinds = {dims["outcome"] for _, name, dims in drawn if name == "Outcomes"}
+    assert outcome_kinds == set(OUTCOMES)
+    for namespace, name, dims in drawn:
+        if name == "Outcomes" and (namespace, name, frozenset(dims.items())) not in emitted:
+            continue  # a kind this run did not produce (checked against the handler's list above)
+        if namespace == "AWS/Lambda" and name in LAMBDA_FAILURE_SIGNALS - {"Throttles"}:
+            continue  # published by Lambda only when it happens (a failed delivery to the queue)
+        assert (namespace, name, frozenset(dims.items())) in emitted, (namespace, name, dims)
+    produced = {dict(dims).get("outcome") for _, name, dims in emitted if name == "Outcomes"}
+    assert {"recorded", "already_recorded", "refused", "object_missing"} <= produced, produced
+    [alarm_widget] = [widget for widget in body["widgets"] if widget["type"] == "alarm"]
+    alarms = cloudwatch.describe_alarms(AlarmNames=function["alarm_names"])["MetricAlarms"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(alarm["AlarmArn"] for alarm in alarms)
+    # The picture of it, drawn by the README's command (the README's picture is one of these):
+    # every widget, a line for each metric that has data, every alarm's state.
+    out = ROOT / "build" / f"dashboard-{ENV}-{REGION}.svg"
+    script = ROOT / "scripts" / "standin" / "dashboard_picture.py"
+    command = [sys.executable, str(script), "--region", REGION, "--dashboard", function["dashboard_name"]]
+    drawing = subprocess.run([*command, "--out", str(out), "--minutes", "60"], capture_output=True, text=True)
+    assert drawing.returncode == 0, drawing.stderr
+    picture = out.read_text(encoding="utf-8")
+    assert picture.count("<polyline") >= len(emitted & {(n, m, frozenset(d.items())) for n, m, d in drawn})
+    assert all(alarm["AlarmName"] in picture for alarm in alarms)
