@@ -5,11 +5,9 @@ flags, and the bucket and key policy checks CreateTrail makes. moto's own answer
 from __future__ import annotations
 
 import json
-import uuid
 
 import boto3
-import pytest
-from botocore.exceptions import ClientError
+from standin_helpers import error_code, unique
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -23,16 +21,6 @@ SELECTORS = [
         ],
     }
 ]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def error_code(call) -> str:
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response["Error"]["Code"]
 
 
 def arn_of(name: str) -> str:

@@ -17,13 +17,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from release.stack import CLI_CONFIG, TOOLS_BIN, toolchain_env
+from standin_helpers import unique
 
 ACCOUNT = "123456789012"
 LAMBDA_PLATFORM = "AWSLambda-SHA384-ECDSA"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 def profile_name() -> str:

@@ -10,24 +10,14 @@ import socket
 import ssl
 import time
 import urllib.parse
-import uuid
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from standin.alarms import wait_for_state
+from standin_helpers import error_code, unique
 
 ACCOUNT = "123456789012"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def error_code(call) -> str:
-    with pytest.raises(ClientError) as raised:
-        call()
-    return raised.value.response["Error"]["Code"]
 
 
 def tls_only_policy(bucket: str) -> dict:

@@ -19,6 +19,16 @@ SOURCE_BUCKET = "test-source"
 RESULTS_BUCKET = "test-results"
 RESULTS_PREFIX = "records/"
 
+# What a clean interpreter needs to import the handler as Lambda would (no AWS call is made).
+LAMBDA_IMPORT_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "RESULTS_BUCKET": "results",
+    "TRIGGER_BUCKET": "source",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "LAMBDA_TASK_ROOT": str(ROOT / "src"),
+    "AWS_LAMBDA_FUNCTION_NAME": "file-processor",
+}
+
 
 def with_body_digests(value: object, body: bytes) -> object:
     """A vector with its ``${md5}``/``${sha256}`` placeholders replaced by the body's digests."""

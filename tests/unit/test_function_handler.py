@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 from botocore.exceptions import ClientError
 from fp_helpers import (
+    LAMBDA_IMPORT_ENV,
     RESULTS_BUCKET,
     RESULTS_PREFIX,
     ROOT,
@@ -367,14 +368,7 @@ def test_import_creates_no_client_or_configuration():
         "print(len(made), len(handler._state))"
     )
     # As in Lambda: outside it the X-Ray SDK's import builds two sampling clients of its own.
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "RESULTS_BUCKET": "results",
-        "TRIGGER_BUCKET": "source",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "LAMBDA_TASK_ROOT": str(ROOT / "src"),
-        "AWS_LAMBDA_FUNCTION_NAME": "file-processor",
-    }
+    env = LAMBDA_IMPORT_ENV
     output = subprocess.run(
         [sys.executable, "-c", code, str(ROOT / "src")], capture_output=True, text=True, check=True, env=env
     )

@@ -10,7 +10,7 @@ import types
 import botocore.loaders
 import botocore.session
 import pytest
-from fp_helpers import ROOT, put_object, result_keys
+from fp_helpers import LAMBDA_IMPORT_ENV, ROOT, put_object, result_keys
 
 from file_processor import handler as handler_module
 from file_processor import snapstart
@@ -232,12 +232,7 @@ def test_import_primes_nothing_and_registers_hooks_only_with_the_library(tmp_pat
     if library:
         (tmp_path / "snapshot_restore_py.py").write_text(FAKE_LIBRARY, encoding="utf-8")
     env = {
-        "PATH": "/usr/bin:/bin",
-        "RESULTS_BUCKET": "results",
-        "TRIGGER_BUCKET": "source",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "LAMBDA_TASK_ROOT": str(ROOT / "src"),
-        "AWS_LAMBDA_FUNCTION_NAME": "file-processor",
+        **LAMBDA_IMPORT_ENV,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",  # a normal cold start: the runtime runs no hook
     }
     output = subprocess.run(
