@@ -64,7 +64,7 @@ locals {
   real_provider_settings = "\n  allowed_account_ids = [\"${local.account_id}\"]\n"
 
   # Local stand-in (moto server): no real credentials, path-style S3, every service on one port.
-  local_services = ["cloudwatch", "ec2", "iam", "kms", "lambda", "logs", "s3", "sns", "sqs", "sts"]
+  local_services = ["cloudwatch", "ec2", "events", "iam", "kms", "lambda", "logs", "s3", "sns", "sqs", "sts"]
   local_provider_settings = join("\n", concat(
     [
       "",
@@ -157,6 +157,7 @@ inputs = merge(
     function_name      = "${local.name_prefix}-processor"
     role_name          = "${local.name_prefix}-processor"
     failure_queue_name = "${local.name_prefix}-processor-failures"
+    trigger_queue_name = "${local.name_prefix}-processor-trigger"
     layer_name         = "${local.name_prefix}-deps"
   },
 )

@@ -185,6 +185,64 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # trigger_mode "sqs": S3 sends the trigger bucket's events to the trigger queue, encrypted with
+  # this key. Only that bucket of this account.
+  dynamic "statement" {
+    for_each = var.trigger_mode == "sqs" ? ["arn:${local.partition}:s3:::${local.bucket_names["trigger"]}"] : []
+
+    content {
+      sid       = "TriggerBucketSendsToTheEncryptedTriggerQueue"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["s3.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
+    }
+  }
+
+  # trigger_mode "eventbridge": the object-created rule sends what it cannot deliver to the
+  # (encrypted) failure queue. Only this deployment's rules.
+  dynamic "statement" {
+    for_each = var.trigger_mode == "eventbridge" ? ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-*"] : []
+
+    content {
+      sid       = "ObjectCreatedRuleSendsToTheEncryptedFailureQueue"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
+    }
+  }
+
   # The audit trail (audit.tf) encrypts its log and digest files with this key: only that trail,
   # named in the encryption context CloudTrail sends and as the request's source.
   dynamic "statement" {

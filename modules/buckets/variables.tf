@@ -115,3 +115,15 @@ variable "audit_trail_enabled" {
     error_message = "audit_trail_enabled must be true or false (null would leave the trigger bucket's object requests unrecorded)."
   }
 }
+
+variable "trigger_mode" {
+  description = "How uploads reach the function (the function module's trigger_mode): with \"sqs\" the key policy lets the trigger bucket send to the encrypted trigger queue, with \"eventbridge\" it lets the object-created rule send to the encrypted failure queue."
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "eventbridge", "sqs"], var.trigger_mode)
+    error_message = "trigger_mode must be one of \"s3\", \"eventbridge\", \"sqs\"."
+  }
+}

@@ -22,8 +22,34 @@ locals {
     }
   }
 
+  # Alarms of the trigger path in use (trigger.tf).
+  trigger_alarms = merge(
+    local.trigger_sqs ? {
+      trigger-queue-oldest-age = {
+        description        = "An object event has waited in the trigger queue for over ${local.thresholds.trigger_queue_oldest_age_seconds} s: the function falls behind the uploads (throttled, failing, or maximum_concurrency too low)."
+        namespace          = "AWS/SQS"
+        metric             = "ApproximateAgeOfOldestMessage"
+        statistic          = "Maximum"
+        extended_statistic = null
+        dimensions         = { QueueName = var.trigger_queue_name }
+        threshold          = local.thresholds.trigger_queue_oldest_age_seconds
+      }
+    } : {},
+    local.trigger_eventbridge ? {
+      rule-delivery-failures = {
+        description        = "EventBridge could not deliver object events to the function (FailedInvocations of the rule): they go to the failure queue after the retry policy."
+        namespace          = "AWS/Events"
+        metric             = "FailedInvocations"
+        statistic          = "Sum"
+        extended_statistic = null
+        dimensions         = { RuleName = local.trigger_rule_name }
+        threshold          = 0
+      }
+    } : {},
+  )
+
   # Every alarm, with one shape: a statistic or a percentile (extended_statistic), and its threshold.
-  alarms = merge(local.fixed_alarms, {
+  alarms = merge(local.fixed_alarms, local.trigger_alarms, {
     for name, alarm in local.outcome_alarms : name => {
       description        = "Over ${alarm.threshold} ${alarm.description}"
       namespace          = var.metrics_namespace

@@ -25,7 +25,31 @@ locals {
   # A widget's place: two columns of 12 grid units, 6 high.
   widget_size = { width = 12, height = 6 }
 
-  dashboard_widgets = [
+  dashboard_widgets = concat(local.function_widgets, local.trigger_widgets)
+
+  # The trigger path of trigger_mode (trigger.tf): the queue that buffers uploads, or the rule that
+  # delivers them.
+  trigger_widgets = concat(
+    local.trigger_sqs ? [{
+      title = "Trigger queue: waiting events and the oldest one's age (s)"
+      stat  = "Maximum"
+      metrics = [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.trigger_queue_name, { label = "waiting" }],
+        ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", var.trigger_queue_name, { label = "oldest (s)", yAxis = "right" }],
+      ]
+    }] : [],
+    local.trigger_eventbridge ? [{
+      title = "Object-created rule: deliveries, failures, sent to the failure queue"
+      stat  = "Sum"
+      metrics = [
+        ["AWS/Events", "Invocations", "RuleName", local.trigger_rule_name, { label = "delivered" }],
+        ["AWS/Events", "FailedInvocations", "RuleName", local.trigger_rule_name, { label = "failed" }],
+        ["AWS/Events", "InvocationsSentToDlq", "RuleName", local.trigger_rule_name, { label = "sent to the failure queue" }],
+      ]
+    }] : [],
+  )
+
+  function_widgets = [
     {
       title = "Objects and bytes recorded"
       stat  = "Sum"

@@ -35,6 +35,29 @@ data "aws_iam_policy_document" "failures" {
       values   = ["false"]
     }
   }
+
+  # trigger_mode "eventbridge": the rule's target sends what it could not deliver here (its
+  # dead-letter queue). Only that rule: its ARN names this account, region and function.
+  dynamic "statement" {
+    for_each = local.trigger_eventbridge ? [local.trigger_rule_arn] : []
+
+    content {
+      sid       = "ObjectCreatedRuleSendsUndeliveredEvents"
+      actions   = ["sqs:SendMessage"]
+      resources = [local.failure_queue_arn]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value]
+      }
+    }
+  }
 }
 
 # Asynchronous invocation settings: Lambda retries a failed event, then hands the whole invocation

@@ -49,6 +49,8 @@ locals {
       TRIGGER_PREFIX = var.trigger_prefix
       TRIGGER_SUFFIX = var.trigger_suffix
     },
+    # The one queue whose messages the handler accepts (trigger_mode "sqs").
+    local.trigger_sqs ? { TRIGGER_QUEUE_ARN = local.trigger_queue_arn } : {},
   )
 }
 
@@ -168,6 +170,11 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_cloudwatch_log_group.this]
 
   lifecycle {
+    precondition {
+      condition     = var.trigger_mode == "s3" || startswith(var.runtime, "python")
+      error_message = "trigger_mode \"${var.trigger_mode}\" needs the Python function: the Java variant reads S3 notifications only (trigger_mode \"s3\")."
+    }
+
     precondition {
       condition     = !local.subnets_all_found || length(distinct([for subnet in data.aws_subnet.vpc : subnet.availability_zone])) >= 2
       error_message = "vpc_config.subnet_ids must span at least two availability zones; the subnets given are all in one."

@@ -97,3 +97,23 @@ output "dashboard_name" {
   description = "Name of the function's CloudWatch dashboard in this region (the function's name): open it at CloudWatch > Dashboards."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "trigger_mode" {
+  description = "How uploads reach the function: s3, eventbridge or sqs."
+  value       = var.trigger_mode
+}
+
+output "trigger_rule_name" {
+  description = "The EventBridge rule that invokes the function (trigger_mode eventbridge), else null."
+  value       = one(aws_cloudwatch_event_rule.object_created[*].name)
+}
+
+output "trigger_queue_url" {
+  description = "The SQS queue the trigger bucket sends events to (trigger_mode sqs), else null."
+  value       = one(aws_sqs_queue.trigger[*].url)
+}
+
+output "trigger_queue_arn" {
+  description = "ARN of the trigger queue (trigger_mode sqs), else null."
+  value       = one(aws_sqs_queue.trigger[*].arn)
+}

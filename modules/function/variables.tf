@@ -223,6 +223,92 @@ variable "vpc_config" {
 # Optional: trigger and processing
 # ---------------------------------------------------------------------------------------------------
 
+variable "trigger_mode" {
+  description = "How an uploaded object reaches the function: \"s3\" (the bucket invokes it), \"eventbridge\" (a rule on the default bus invokes it, with retries and a dead-letter queue) or \"sqs\" (the bucket queues events, an event source mapping delivers them in batches). README \"Trigger modes\" says when to pick each."
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "eventbridge", "sqs"], var.trigger_mode)
+    error_message = "trigger_mode must be one of \"s3\", \"eventbridge\", \"sqs\"."
+  }
+}
+
+variable "trigger_queue_name" {
+  description = "Name of the SQS queue the trigger bucket sends events to (trigger_mode \"sqs\"); the iam module grants the function role to consume it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.trigger_queue_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.trigger_queue_name))
+    error_message = "trigger_queue_name must be 1-80 letters, digits, hyphens or underscores (a standard SQS queue)."
+  }
+}
+
+variable "sqs_trigger" {
+  description = "The event source mapping of trigger_mode \"sqs\": batch_size messages per invocation (1-10000; above 10 needs a batching window), maximum_batching_window_seconds to fill a batch (0-300), maximum_concurrency invocations at once (2-1000, at most reserved_concurrent_executions), max_receive_count deliveries before a message moves to the failure queue (1-1000), message_retention_seconds on the trigger queue (60-1209600)."
+  type = object({
+    batch_size                      = optional(number, 10)
+    maximum_batching_window_seconds = optional(number, 1)
+    maximum_concurrency             = optional(number, 5)
+    max_receive_count               = optional(number, 5)
+    message_retention_seconds       = optional(number, 345600)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.sqs_trigger.batch_size >= 1 && var.sqs_trigger.batch_size <= 10000 && floor(var.sqs_trigger.batch_size) == var.sqs_trigger.batch_size
+    error_message = "sqs_trigger.batch_size must be a whole number between 1 and 10000."
+  }
+
+  validation {
+    condition     = var.sqs_trigger.maximum_batching_window_seconds >= 0 && var.sqs_trigger.maximum_batching_window_seconds <= 300
+    error_message = "sqs_trigger.maximum_batching_window_seconds must be between 0 and 300."
+  }
+
+  validation {
+    condition     = var.sqs_trigger.batch_size <= 10 || var.sqs_trigger.maximum_batching_window_seconds >= 1
+    error_message = "sqs_trigger.batch_size above 10 needs maximum_batching_window_seconds of at least 1 (an SQS event source mapping rule)."
+  }
+
+  validation {
+    condition     = var.sqs_trigger.maximum_concurrency >= 2 && var.sqs_trigger.maximum_concurrency <= 1000
+    error_message = "sqs_trigger.maximum_concurrency must be between 2 and 1000."
+  }
+
+  validation {
+    condition     = var.sqs_trigger.max_receive_count >= 1 && var.sqs_trigger.max_receive_count <= 1000
+    error_message = "sqs_trigger.max_receive_count must be between 1 and 1000."
+  }
+
+  validation {
+    condition     = var.sqs_trigger.message_retention_seconds >= 60 && var.sqs_trigger.message_retention_seconds <= 1209600
+    error_message = "sqs_trigger.message_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "eventbridge_retry" {
+  description = "The rule target's retry policy of trigger_mode \"eventbridge\": how often (0-185) and how long (60-86400 s) EventBridge retries delivering an event to Lambda before it goes to the failure queue."
+  type = object({
+    maximum_retry_attempts    = optional(number, 185)
+    maximum_event_age_seconds = optional(number, 86400)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.eventbridge_retry.maximum_retry_attempts >= 0 && var.eventbridge_retry.maximum_retry_attempts <= 185
+    error_message = "eventbridge_retry.maximum_retry_attempts must be between 0 and 185."
+  }
+
+  validation {
+    condition     = var.eventbridge_retry.maximum_event_age_seconds >= 60 && var.eventbridge_retry.maximum_event_age_seconds <= 86400
+    error_message = "eventbridge_retry.maximum_event_age_seconds must be between 60 and 86400."
+  }
+}
+
 variable "trigger_prefix" {
   description = "Only objects whose key starts with this prefix invoke the function; \"\" for all. Must match the iam module's trigger_prefix."
   type        = string
@@ -399,7 +485,7 @@ variable "alarm_https_endpoints" {
 }
 
 variable "alarm_thresholds" {
-  description = "Every alarm's threshold, in one place: alarm when a period's value is above it. errors, throttles, objects_missing (object gone before it was read), objects_changed (overwritten while being read) and events_refused (an event for another bucket or key, the handler's defence) count per alarm_period_seconds; duration_p99_percent_of_timeout is the p99 duration as a share of timeout_seconds; failure_queue_oldest_age_seconds is how long a failed event may wait for a person."
+  description = "Every alarm's threshold, in one place: alarm when a period's value is above it. errors, throttles, objects_missing (object gone before it was read), objects_changed (overwritten while being read) and events_refused (an event for another bucket or key, the handler's defence) count per alarm_period_seconds; duration_p99_percent_of_timeout is the p99 duration as a share of timeout_seconds; failure_queue_oldest_age_seconds is how long a failed event may wait for a person; trigger_queue_oldest_age_seconds (trigger_mode \"sqs\") how long an event may wait to be processed."
   type = object({
     errors                           = optional(number, 0)
     throttles                        = optional(number, 0)
@@ -408,6 +494,7 @@ variable "alarm_thresholds" {
     objects_missing                  = optional(number, 10)
     objects_changed                  = optional(number, 10)
     events_refused                   = optional(number, 0)
+    trigger_queue_oldest_age_seconds = optional(number, 300)
   })
   default  = {}
   nullable = false
@@ -422,6 +509,11 @@ variable "alarm_thresholds" {
   validation {
     condition     = var.alarm_thresholds.duration_p99_percent_of_timeout >= 1 && var.alarm_thresholds.duration_p99_percent_of_timeout <= 100
     error_message = "alarm_thresholds.duration_p99_percent_of_timeout must be between 1 and 100 (percent of timeout_seconds)."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.trigger_queue_oldest_age_seconds >= 60
+    error_message = "alarm_thresholds.trigger_queue_oldest_age_seconds must be at least 60 (SQS publishes the age once a minute)."
   }
 
   validation {

@@ -10,6 +10,7 @@ locals {
   function_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.function_name}"
   log_group_arn     = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.function_name}"
   failure_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.failure_queue_name}"
+  trigger_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${coalesce(var.trigger_queue_name, "-")}"
 
   # "" grants the whole bucket; a prefix grants only keys under it.
   trigger_objects_arn = "${var.trigger_bucket_arn}/${var.trigger_prefix}*"
@@ -101,6 +102,17 @@ data "aws_iam_policy_document" "permissions" {
     resources = [local.failure_queue_arn]
   }
 
+  dynamic "statement" {
+    for_each = var.trigger_mode == "sqs" ? [local.trigger_queue_arn] : []
+
+    content {
+      # The event source mapping polls the trigger queue with the function's role.
+      sid       = "ConsumeTheTriggerQueue"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+      resources = [statement.value]
+    }
+  }
+
   statement {
     # X-Ray has no resource-level permissions for these actions: "*" is the narrowest AWS offers.
     sid       = "WriteTraces"
@@ -159,4 +171,11 @@ resource "aws_iam_role_policy" "this" {
   name   = "${var.function_name}-permissions"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.permissions.json
+
+  lifecycle {
+    precondition {
+      condition     = var.trigger_mode != "sqs" || var.trigger_queue_name != null
+      error_message = "trigger_mode \"sqs\" needs trigger_queue_name (the root terragrunt.hcl sets it for every unit)."
+    }
+  }
 }

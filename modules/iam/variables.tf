@@ -110,3 +110,26 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "trigger_mode" {
+  description = "How uploads reach the function (the function module's trigger_mode): with \"sqs\" the role may consume the trigger queue (trigger_queue_name)."
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "eventbridge", "sqs"], var.trigger_mode)
+    error_message = "trigger_mode must be one of \"s3\", \"eventbridge\", \"sqs\"."
+  }
+}
+
+variable "trigger_queue_name" {
+  description = "Name of the trigger queue (created by the function module when trigger_mode is \"sqs\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.trigger_queue_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.trigger_queue_name))
+    error_message = "trigger_queue_name must be 1-80 letters, digits, hyphens or underscores (a standard SQS queue)."
+  }
+}

@@ -17,8 +17,10 @@ Who asks, from the request's SigV4 credential:
   verified, and its identity policies (inline and managed, groups) and permissions boundary are
   evaluated together with the resource's policy.
 - a **service** (``SERVICE_ACCESS_KEYS``): the stand-ins for Lambda (assuming a function's
-  role), S3 (checking the function's invoke permission before delivering an event) and CloudWatch
-  (publishing an alarm). No identity policies: only the resource's policy can allow, with
+  role), S3 (checking the function's invoke permission before delivering an event, sending events
+  to a queue), CloudWatch (publishing an alarm) and EventBridge (checking a rule's invoke
+  permission, sending what it could not deliver to the target's dead-letter queue).
+  No identity policies: only the resource's policy can allow, with
   ``aws:SourceArn`` and ``aws:SourceAccount`` from the ``x-standin-source-*`` headers.
 
 What is asked: the IAM action (S3's from the request's method and sub-resource, ``S3_ACTIONS``;
@@ -52,6 +54,7 @@ SERVICE_ACCESS_KEYS = {
     "STANDINSERVICELAMBDA": "lambda.amazonaws.com",
     "STANDINSERVICES3": "s3.amazonaws.com",
     "STANDINSERVICECLOUDWATCH": "cloudwatch.amazonaws.com",
+    "STANDINSERVICEEVENTS": "events.amazonaws.com",
 }
 # What the service stand-ins sign with; their signatures are not checked (loopback only).
 SERVICE_SECRET = "standin-service"  # noqa: S105  # pragma: allowlist secret

@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -283,8 +284,11 @@ class LocalLambdaService:
 
     # --- S3's part -----------------------------------------------------------------------------
 
-    def notification_targets(self, bucket: str) -> list[NotificationTarget]:
-        config = self.s3.get_bucket_notification_configuration(Bucket=bucket)
+    def notification_targets(self, bucket: str, config: dict | None = None) -> list[NotificationTarget]:
+        """The Lambda configurations of the bucket's notification (``config``: one already read)."""
+        config = (
+            config if config is not None else self.s3.get_bucket_notification_configuration(Bucket=bucket)
+        )
         targets = []
         for entry in config.get("LambdaFunctionConfigurations", []):
             rules = {
@@ -302,21 +306,33 @@ class LocalLambdaService:
             )
         return targets
 
+    @functools.cached_property
+    def account_id(self) -> str:
+        return self._client("sts").get_caller_identity()["Account"]
+
     def check_invoke_permission(self, bucket: str, target_arn: str) -> None:
         """S3 may only deliver if the function's policy lets s3.amazonaws.com invoke it for this bucket."""
+        self.check_invoke_permission_for(
+            "s3.amazonaws.com", S3_SERVICE_KEY, f"arn:aws:s3:::{bucket}", target_arn
+        )
+
+    def check_invoke_permission_for(
+        self, principal: str, access_key: str, source_arn: str, target_arn: str
+    ) -> None:
+        """A service may only invoke if the function's policy lets ``principal`` do so for ``source_arn``."""
         owner = target_arn.split(":")[4]
-        if (bucket, target_arn) in self._permitted:
+        if (source_arn, target_arn) in self._permitted:
             return
-        s3_service = self._as_service(S3_SERVICE_KEY, "lambda", f"arn:aws:s3:::{bucket}", owner)
+        caller = self._as_service(access_key, "lambda", source_arn, owner)
         try:
-            s3_service.invoke(FunctionName=target_arn, InvocationType="DryRun")
-        except s3_service.exceptions.ClientError as error:
+            caller.invoke(FunctionName=target_arn, InvocationType="DryRun")
+        except caller.exceptions.ClientError as error:
             raise RunnerError(
-                f"S3 may not invoke {target_arn} for bucket {bucket}: {error}; the function's resource "
-                "policy must allow s3.amazonaws.com with this bucket as SourceArn and its account as "
-                "SourceAccount"
+                f"{principal} may not invoke {target_arn} for {source_arn}: {error}; the function's "
+                f"resource policy must allow {principal} with {source_arn} as SourceArn and its account "
+                "as SourceAccount"
             ) from error
-        self._permitted.add((bucket, target_arn))
+        self._permitted.add((source_arn, target_arn))
 
     def s3_event(self, bucket: str, key: str, target: NotificationTarget) -> dict:
         """The event S3 sends for a new object (ObjectCreated:Put)."""
@@ -529,6 +545,23 @@ class LocalLambdaService:
         invocation.destination = function.failure_destination
         self._deliver_failure(function, invocation)
         return invocation
+
+    def invoke_sync(self, function: DeployedFunction, event: dict) -> dict:
+        """One synchronous invocation (an event source mapping's): no retries here, the caller decides."""
+        if function.reserved_concurrency == 0:
+            self.publish_metrics(function, Throttles=1)
+            return {"ok": False, "errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
+        environment = self.execution_environment(function)
+        started = time.monotonic()
+        reply = environment.invoke(event, str(uuid.uuid4()))
+        self.publish_metrics(
+            function,
+            Invocations=1,
+            Errors=0 if reply["ok"] else 1,
+            Duration=(time.monotonic() - started) * 1000,
+            ConcurrentExecutions=1,
+        )
+        return reply
 
     def publish_metrics(self, function: DeployedFunction, **values: float) -> None:
         """What Lambda publishes to AWS/Lambda, by function, by alias and by executed version."""
@@ -822,14 +855,28 @@ class ExecutionEnvironment:
 
 
 def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str]) -> list[dict]:
-    """Deliver an ObjectCreated event for each key to every function its notification names."""
+    """Deliver an ObjectCreated event for each key the way the bucket's notification says.
+
+    Lambda configurations invoke their function (one result per key and function); queue
+    configurations get the event, and the queue's event source mappings then deliver the queue in
+    batches (one result per batch, with ``batch``); with EventBridge on, every matching rule
+    delivers the ``Object Created`` event to its Lambda targets (one result per key and rule target,
+    with ``rule``). Every result has ``invocation`` (None when the event never reached the function).
+    """
+    from standin import event_sources
+
+    configuration = service.s3.get_bucket_notification_configuration(Bucket=bucket)
+    targets = service.notification_targets(bucket, configuration)
+    queues = event_sources.queue_notifications(configuration)
+    eventbridge = "EventBridgeConfiguration" in configuration
+    if not (targets or queues or eventbridge):
+        raise RunnerError(f"bucket {bucket} has no notification configured (Lambda, queue or EventBridge)")
     results = []
-    targets = service.notification_targets(bucket)
-    if not targets:
-        raise RunnerError(f"bucket {bucket} has no Lambda notification configured")
+    queued: set[str] = set()
     for key in keys:
         matching = [target for target in targets if target.matches(key, "ObjectCreated:Put")]
-        if not matching:
+        matching_queues = [queue for queue in queues if queue.matches(key, "ObjectCreated:Put")]
+        if not (matching or matching_queues or eventbridge):
             log(f"{key!r} matches no notification filter of {bucket}; S3 sends no event")
         for target in matching:
             service.check_invoke_permission(bucket, target.function_arn)
@@ -840,7 +887,46 @@ def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str
             results.append(
                 {"key": key, "function": function.name, "version": function.version, "invocation": invocation}
             )
+        for queue in matching_queues:
+            event_sources.send_to_queue(service, bucket, key, queue)
+            queued.add(queue.queue_arn)
+        if eventbridge:
+            event = event_sources.object_created_event(service, bucket, key)
+            for delivery in event_sources.deliver_to_eventbridge(service, event):
+                results.append(
+                    {
+                        "key": key,
+                        "rule": delivery.rule_arn,
+                        "delivery": delivery,
+                        "invocation": delivery.invocation,
+                    }
+                )
+    for queue_arn in sorted(queued):
+        for batch in event_sources.poll_event_source_mappings(service, queue_arn):
+            results.append(
+                {"batch": batch, "function": batch.function, "version": batch.version, "invocation": None}
+            )
     return results
+
+
+def result_summary(result: dict) -> dict:
+    """One line of what happened to a delivery: an invocation, a rule's delivery or an SQS batch."""
+    if "batch" in result:
+        batch = result["batch"]
+        return {
+            "batch": batch.message_ids,
+            "ok": batch.reply["ok"],
+            "failed": batch.failed_ids,
+            "reply": batch.reply,
+        }
+    invocation = result["invocation"]
+    summary: dict[str, Any] = {"key": result["key"]}
+    if "rule" in result:
+        summary["rule"] = result["rule"]
+        summary["deadLetterQueue"] = result["delivery"].dead_letter_queue
+    if invocation is None:
+        return {**summary, "ok": False, "attempts": []}
+    return {**summary, "ok": invocation.succeeded, "attempts": invocation.attempts}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -855,13 +941,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with LocalLambdaService(args.endpoint, args.region) as service:
             for result in process_new_objects(service, args.bucket, args.key):
-                invocation = result["invocation"]
-                print(
-                    json.dumps(
-                        {"key": result["key"], "ok": invocation.succeeded, "attempts": invocation.attempts},
-                        default=str,
-                    )
-                )
+                print(json.dumps(result_summary(result), default=str))
     except RunnerError as error:
         print(f"[lambda] error: {error}", file=sys.stderr)
         return 1

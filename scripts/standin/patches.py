@@ -32,6 +32,22 @@ stand-in's server process, before the first request (``apply_all``).
 - Log events in the embedded metric format become CloudWatch metrics, as CloudWatch Logs extracts
   them in AWS (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
   CloudWatch_Embedded_Metric_Format_Specification.html); moto stores them as plain text.
+- ``GetBucketNotificationConfiguration`` includes ``EventBridgeConfiguration`` when the bucket
+  sends its events to EventBridge; moto stores the setting but leaves it out of the answer, so the
+  provider would plan to switch it on again on every run.
+- ``TestEventPattern`` answers whether a pattern matches an event, with the matching moto's rules
+  use; moto leaves the operation unimplemented (the EventBridge stand-in routes with it).
+- S3 delivers object events to SQS queues and EventBridge only through the S3 stand-in in
+  standin/local_lambda.py, which sends them as ``s3.amazonaws.com`` (so the queue policy and the
+  key policy are evaluated, as in AWS) with a version ID and sequencer; moto would send them
+  itself, past both policies and without either field. (The ``s3:TestEvent`` S3 sends when a
+  queue is configured stays moto's.)
+- A queue's ``RedrivePolicy`` attribute is compact JSON, as SQS returns it; moto's has spaces,
+  which the provider would plan as a change on every run.
+- An SQS event source mapping is polled by the Lambda stand-in (local_lambda.py); moto would
+  receive the messages itself on every send, try to run the function in Docker, fail, and so
+  count a receive against every message until the redrive policy moved it away. A mapping to an
+  alias keeps the alias in its ``FunctionArn``, as in AWS (moto reports the unqualified ARN).
 - Lambda code signing (Signer signing jobs, code signing configurations, the checks at deployment;
   moto has none of them): standin/code_signing.py, whose docstring names each gap.
 - CloudTrail trails (``DescribeTrails`` by name or ARN, ``DeleteTrail`` by ARN, the selector flags,
@@ -412,6 +428,101 @@ def patch_extended_statistics() -> None:
     CloudWatchResponse.get_metric_statistics = get_metric_statistics
 
 
+def patch_eventbridge_notification_read() -> None:
+    """``GetBucketNotificationConfiguration`` answers ``EventBridgeConfiguration`` when it is on."""
+    from moto.core.common_types import TYPE_RESPONSE
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_bucket_notification
+
+    @functools.wraps(original)
+    def get_bucket_notification(self: Any) -> TYPE_RESPONSE:
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if not configuration or configuration.event_bridge is None:
+            return original(self)
+
+        def entry(item: Any, arn_key: str) -> dict[str, Any]:
+            result: dict[str, Any] = {"Id": item.id, arn_key: item.arn, "Events": item.events}
+            if item.filters:
+                result["Filter"] = {"Key": {"FilterRules": item.filters["S3Key"]["FilterRule"]}}
+            return result
+
+        result = {
+            "TopicConfigurations": [entry(item, "TopicArn") for item in configuration.topic],
+            "QueueConfigurations": [entry(item, "QueueArn") for item in configuration.queue],
+            "LambdaFunctionConfigurations": [
+                entry(item, "LambdaFunctionArn") for item in configuration.cloud_function
+            ],
+            "EventBridgeConfiguration": {},
+        }
+        self.data["Action"] = "GetBucketNotificationConfiguration"
+        return self.serialized(ActionResult(result))
+
+    S3Response.get_bucket_notification = get_bucket_notification
+
+
+def patch_test_event_pattern() -> None:
+    """``TestEventPattern`` answers with EventBridge's matching (moto's own ``EventPattern``, which
+    its rules use); moto leaves the operation unimplemented."""
+    from moto.events.models import EventPattern
+    from moto.events.responses import EventsHandler
+
+    def test_event_pattern(self: Any) -> tuple[str, dict[str, str]]:
+        pattern = EventPattern.load(self._get_param("EventPattern"))
+        event = json.loads(self._get_param("Event"))
+        return json.dumps({"Result": pattern.matches_event(event)}), self.response_headers
+
+    EventsHandler.test_event_pattern = test_event_pattern
+
+
+def patch_sqs_redrive_policy_format() -> None:
+    """A queue's ``RedrivePolicy`` attribute is compact JSON, as SQS returns it; moto adds spaces,
+    which the provider plans as a change of the policy on every run."""
+    from moto.sqs.models import Queue
+
+    original = Queue.attributes
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result = original.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)
+
+
+def patch_s3_object_event_delivery() -> None:
+    """S3 object events reach queues and EventBridge through the S3 stand-in, not moto (above)."""
+    from moto.s3 import notifications
+
+    def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+        return None
+
+    notifications.send_event = send_event
+
+
+def patch_sqs_event_source_polling() -> None:
+    """The Lambda stand-in polls SQS event source mappings; moto's own polling is switched off."""
+    from moto.awslambda.models import LambdaBackend
+    from moto.sqs.models import sqs_backends
+
+    original = LambdaBackend.create_event_source_mapping
+
+    @functools.wraps(original)
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        mapping = original(self, spec)
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            if queue.queue_arn == mapping.event_source_arn:
+                queue.lambda_event_source_mappings.pop(mapping.function_arn, None)
+        if spec["FunctionName"].startswith("arn:"):
+            # AWS keeps the qualifier (the alias the mapping invokes); moto drops it.
+            mapping.function_arn = spec["FunctionName"]
+        return mapping
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
+
 def apply_all() -> None:
     patch_lambda_configuration()
     patch_alarm_initial_state()
@@ -423,6 +534,11 @@ def apply_all() -> None:
     patch_flow_log_s3_folder()
     patch_vpc_execution_role_check()
     patch_extended_statistics()
+    patch_eventbridge_notification_read()
+    patch_test_event_pattern()
+    patch_sqs_redrive_policy_format()
+    patch_s3_object_event_delivery()
+    patch_sqs_event_source_polling()
 
     from standin import cloudtrail, code_signing
 

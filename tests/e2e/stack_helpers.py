@@ -56,9 +56,14 @@ class LocalStack:
         return self.standin.client(service, region=region)
 
     def run_all(
-        self, *command: str, region: str | None = None, unit: str | None = None
+        self,
+        *command: str,
+        region: str | None = None,
+        unit: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> list[stack.UnitTiming]:
-        env_vars = {**self.env_vars, "TG_BACKEND_BOOTSTRAP": "true"}
+        """``terragrunt run --all``; ``extra_env`` e.g. TF_VAR_x to try another value of a setting."""
+        env_vars = {**self.env_vars, "TG_BACKEND_BOOTSTRAP": "true", **(extra_env or {})}
         return stack.run_all(ENV, list(command), region=region, unit=unit, env_vars=env_vars, echo=False)
 
     def read_outputs(self) -> dict[str, dict]:

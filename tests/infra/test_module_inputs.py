@@ -97,6 +97,26 @@ BAD = [
     ("function", {"alarm_thresholds": {"objects_missing": -1}}, "must all be whole numbers >= 0"),
     ("function", {"alarm_thresholds": {"duration_p99_percent_of_timeout": 150}}, "between 1 and 100"),
     ("function", {"alarm_thresholds": {"failure_queue_oldest_age_seconds": 30}}, "at least 60"),
+    ("function", {"alarm_thresholds": {"trigger_queue_oldest_age_seconds": 10}}, "at least 60"),
+    ("function", {"trigger_mode": "kafka"}, 'trigger_mode must be one of "s3", "eventbridge", "sqs"'),
+    ("function", {"trigger_mode": None}, "trigger_mode"),
+    ("function", {"trigger_queue_name": "queue.fifo"}, "trigger_queue_name must be 1-80 letters"),
+    ("function", {"sqs_trigger": {"batch_size": 0}}, "batch_size must be a whole number between 1 and 10000"),
+    (
+        "function",
+        {"sqs_trigger": {"batch_size": 100, "maximum_batching_window_seconds": 0}},
+        "above 10 needs",
+    ),
+    (
+        "function",
+        {"sqs_trigger": {"maximum_concurrency": 1}},
+        "maximum_concurrency must be between 2 and 1000",
+    ),
+    ("function", {"sqs_trigger": {"max_receive_count": 0}}, "max_receive_count must be between 1 and 1000"),
+    ("function", {"eventbridge_retry": {"maximum_retry_attempts": 186}}, "between 0 and 185"),
+    ("function", {"eventbridge_retry": {"maximum_event_age_seconds": 30}}, "between 60 and 86400"),
+    ("iam", {"trigger_mode": "queue"}, 'trigger_mode must be one of "s3", "eventbridge", "sqs"'),
+    ("buckets", {"trigger_mode": "queue"}, 'trigger_mode must be one of "s3", "eventbridge", "sqs"'),
 ]
 
 
@@ -110,6 +130,31 @@ BAD_AT_PLAN = [
         "The alarms must reach a person",
     ),
     ("buckets", {"create_kms_key": True}, "create_kms_key needs key_administrator_arns"),
+    ("function", {"trigger_mode": "sqs"}, 'trigger_mode "sqs" needs trigger_queue_name'),
+    (
+        "function",
+        {
+            "trigger_mode": "sqs",
+            "trigger_queue_name": "processor-trigger",
+            "reserved_concurrent_executions": 3,
+        },
+        "sqs_trigger.maximum_concurrency must not exceed reserved_concurrent_executions",
+    ),
+    (
+        "function",
+        {
+            "trigger_mode": "eventbridge",
+            "runtime": "java21",
+            "handler": "fileprocessor.Handler::handleRequest",
+        },
+        "needs the Python function",
+    ),
+    (
+        "function",
+        {"trigger_mode": "eventbridge", "trigger_prefix": "in box/"},
+        "the rule matches URL-encoded keys",
+    ),
+    ("iam", {"trigger_mode": "sqs"}, 'trigger_mode "sqs" needs trigger_queue_name'),
     (
         "network",
         {"availability_zones": ["us-east-1a", "us-east-1q"]},
@@ -194,6 +239,11 @@ def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
         "snapstart-storage",
         "alarms-reach-nobody",
         "key-without-administrators",
+        "sqs-without-queue-name",
+        "sqs-concurrency-over-reserved",
+        "java-with-eventbridge",
+        "eventbridge-prefix-with-space",
+        "iam-sqs-without-queue-name",
         "unknown-zone",
     ],
 )
