@@ -43,7 +43,7 @@ help: ## List the targets
 # --- Setup -----------------------------------------------------------------------------------------
 
 .PHONY: setup
-setup: ## Build or reuse the pinned toolchain and virtualenvs (first run ~35 min, then seconds)
+setup: ## Download (verified) or build the pinned toolchain, make the virtualenvs (FP_SOURCE_BUILD=1: build only)
 	@$(PYTHON3) scripts/toolchain/tools.py setup
 
 .PHONY: versions
@@ -95,6 +95,10 @@ bench-large: setup ## Ways of reading and hashing the 512 MiB object, with the C
 .PHONY: bench-plan
 bench-plan: setup ## Time `run --all plan` on the local environment with Terragrunt's provider cache off and on
 	$(VENV_PY) bench/plan_cache.py
+
+.PHONY: bench-setup
+bench-setup: setup ## Time setup's download path (verified release archives from a local mirror) into an empty cache
+	$(VENV_PY) bench/setup_downloads.py
 
 # --- Builds and promotion --------------------------------------------------------------------------
 

@@ -5,6 +5,15 @@ Everything expensive is built once per machine into a per-user cache keyed by ve
 (default ~/.cache/file-processor-tools, override with FILE_PROCESSOR_CACHE), so a fresh clone
 reuses it; the clone only gets git-ignored links and a generated CLI config under .tools/.
 
+A tool with a `release_url` in tools/versions.toml and a SHA-256 for this platform in
+tools/checksums.toml is first downloaded as its official release and verified against that sum;
+when the release host cannot be reached (one connection attempt, FP_RELEASES_CONNECT_TIMEOUT
+seconds, default 3) it is built from source. A download whose sum differs is a hard error.
+FP_SOURCE_BUILD=1 (or `setup --source-build`) skips the downloads; FP_RELEASES_BASE_URL (all
+tools) or FP_RELEASES_BASE_URL_<TOOL> (e.g. _TERRAGRUNT, _TOFU, _PROVIDER_AWS) replaces the
+scheme and host of the release URLs, and FP_PROVIDER_MIRROR_URL fetches the provider through a
+provider network mirror instead.
+
 Usage:
     scripts/toolchain/tools.py setup      # build or reuse everything; safe to rerun
     scripts/toolchain/tools.py versions   # print every pin and what is installed
@@ -19,20 +28,31 @@ import argparse
 import contextlib
 import fcntl
 import hashlib
+import http.client
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from fnmatch import fnmatch
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSIONS_FILE = ROOT / "tools" / "versions.toml"
+# SHA-256 of the official release archives, by tool, version and platform.
+CHECKSUMS_FILE = ROOT / "tools" / "checksums.toml"
 LOCAL_DIR = ROOT / ".tools"
 LOCAL_BIN = LOCAL_DIR / "bin"
 CLI_CONFIG = LOCAL_DIR / "tofurc"
@@ -40,6 +60,14 @@ CLI_CONFIG = LOCAL_DIR / "tofurc"
 REGISTRY_HOSTS = ("registry.opentofu.org", "registry.terraform.io")
 # `setup --measure`: wrap each build in GNU time -v and report wall time and peak memory.
 MEASURE = False
+# `setup --source-build` (or FP_SOURCE_BUILD=1): never download a release, build what is not cached.
+SOURCE_BUILD = False
+# How long a release host may take to accept a connection before setup builds from source instead.
+DEFAULT_CONNECT_TIMEOUT = 3.0
+# Once connected, how long one read of a download may stall before the download counts as failed.
+READ_TIMEOUT = 60.0
+# The registry whose packages the provider mirror's paths name (network mirror protocol).
+PROVIDER_MIRROR_HOST = "registry.terraform.io"
 VENVS = {
     ".venv": ROOT / "requirements-dev.txt",
     ".venv-checkov": ROOT / "requirements-checkov.txt",
@@ -58,6 +86,10 @@ class GoTool:
     package: str
     ldflags: str
     version_command: tuple[str, ...]
+    # The official release's URL template ({version}, {bare_version}, {os}, {arch}); "" for none.
+    release_url: str = ""
+    # The executable inside the release zip (a glob); "" when the download is the executable.
+    release_member: str = ""
 
     @property
     def bare_version(self) -> str:
@@ -72,11 +104,18 @@ class Provider:
     module_version: str
     package: str
     ldflags: str
+    release_url: str = ""
+    release_member: str = ""
 
     @property
     def cache_key(self) -> str:
         # Version label plus the pinned commit, so a re-pin to another commit never reuses a build.
         return f"{self.version}-{self.module_version.rsplit('-', 1)[-1]}"
+
+    @property
+    def release_cache_key(self) -> str:
+        # The official release of that version is another build than the pinned commit: its own key.
+        return f"{self.version}-release"
 
 
 @dataclass(frozen=True)
@@ -134,6 +173,8 @@ def go_tools(pins: dict) -> list[GoTool]:
             package=spec["package"],
             ldflags=spec["ldflags"],
             version_command=tuple(spec["version_command"]),
+            release_url=spec.get("release_url", ""),
+            release_member=spec.get("release_member", ""),
         )
         for name, spec in pins["tools"].items()
     ]
@@ -222,8 +263,9 @@ def verify_cached(binary: Path) -> str:
 
     The cache is per user and outside the clone, so anything that can write there could swap a
     tool every later clone runs. A source build is not byte-reproducible across Go releases, so the
-    pin is the digest recorded at build time, not one in the repository; the verified-download path
-    (a release channel) pins upstream digests in versions.toml instead.
+    pin is the digest recorded at build time, not one in the repository; a downloaded release was
+    checked against tools/checksums.toml before it was installed, and is held to its recorded
+    digest the same way afterwards.
     """
     recorded = digest_file(binary)
     if not recorded.exists():
@@ -238,6 +280,265 @@ def verify_cached(binary: Path) -> str:
             f"the cache was changed. Delete {binary.parent} and run `make setup` to rebuild it."
         )
     return "sha256 verified"
+
+
+def origin_file(binary: Path) -> Path:
+    return binary.with_name(binary.name + ".origin")
+
+
+def record_origin(binary: Path, origin: str) -> None:
+    """Note beside a cached binary where it came from ("official release <url>" or "source build")."""
+    origin_file(binary).write_text(origin + "\n", encoding="utf-8")
+
+
+def cached_origin(binary: Path) -> str:
+    """How a cached binary was made, for the reuse log line (caches before this note were builds)."""
+    note = origin_file(binary)
+    text = note.read_text(encoding="utf-8").strip() if note.exists() else ""
+    return "official release" if text.startswith("official release") else "source build"
+
+
+# --- Official releases: download, verify against tools/checksums.toml, install ---------------------
+
+
+@dataclass(frozen=True)
+class Release:
+    """One official release archive for this platform and the SHA-256 the repository pins for it."""
+
+    label: str  # "terragrunt v1.1.3", for messages
+    url: str
+    sha256: str
+    member: str  # glob of the executable inside a zip; "" when the download is the executable
+
+
+# (host, port) -> why it could not be reached, or None: each host is tried once per setup run.
+_REACHABILITY: dict[tuple[str, int], str | None] = {}
+
+
+def source_build_forced() -> bool:
+    return SOURCE_BUILD or os.environ.get("FP_SOURCE_BUILD", "").lower() in ("1", "true", "yes")
+
+
+def connect_timeout() -> float:
+    return float(os.environ.get("FP_RELEASES_CONNECT_TIMEOUT") or DEFAULT_CONNECT_TIMEOUT)
+
+
+def load_checksums() -> dict:
+    with CHECKSUMS_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def pinned_sha256(table: tuple[str, ...], version: str, platform: str) -> str | None:
+    """The SHA-256 tools/checksums.toml pins for [<table>."<version>"] <platform>, if any."""
+    node = load_checksums()
+    for key in (*table, version):
+        node = node.get(key, {})
+    value = node.get(platform)
+    if value is not None and not re.fullmatch(r"[0-9a-f]{64}", str(value)):
+        where = ".".join((*table, f'"{version}"'))
+        raise SetupError(f"{CHECKSUMS_FILE.name}: [{where}] {platform} is not a SHA-256 hex digest")
+    return value
+
+
+def env_suffix(table: tuple[str, ...]) -> str:
+    """("tools", "terragrunt-v0") -> TERRAGRUNT_V0; ("provider", "aws") -> PROVIDER_AWS."""
+    parts = table[1:] if table[0] == "tools" else table
+    return re.sub(r"[^A-Z0-9]+", "_", "_".join(parts).upper())
+
+
+def release_url(template: str, version: str, table: tuple[str, ...]) -> str:
+    """The release URL for this platform, its scheme and host replaced by an override if one is set."""
+    os_name, arch = provider_platform().split("_", 1)
+    url = template.format(version=version, bare_version=version.removeprefix("v"), os=os_name, arch=arch)
+    base = os.environ.get(f"FP_RELEASES_BASE_URL_{env_suffix(table)}") or os.environ.get(
+        "FP_RELEASES_BASE_URL"
+    )
+    if base:
+        parts = urllib.parse.urlsplit(url)
+        url = base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+    return url
+
+
+def pinned_release(
+    label: str, table: tuple[str, ...], version: str, template: str, member: str
+) -> Release | None:
+    """The release to download, or None (and why, logged) when setup should build from source."""
+    if not template:
+        return None
+    if source_build_forced():
+        log(f"{label}: source build requested (FP_SOURCE_BUILD / --source-build), not downloading")
+        return None
+    platform = provider_platform()
+    sha256 = pinned_sha256(table, version, platform)
+    if sha256 is None:
+        log(f"{label}: no release checksum pinned for {platform} in tools/{CHECKSUMS_FILE.name}")
+        return None
+    return Release(label, release_url(template, version, table), sha256, member)
+
+
+def unreachable_reason(url: str) -> str | None:
+    """Why the host serving ``url`` (or the proxy for it) cannot be reached, or None if it can.
+
+    One TCP connection, given connect_timeout() seconds in all, name lookup included (a lookup
+    cannot be timed out directly, so the attempt runs in a thread that is abandoned on time-out).
+    The answer is remembered for the rest of the run, so several tools on one host cost one wait.
+    """
+    parts = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if (host, port) in _REACHABILITY:
+        return _REACHABILITY[(host, port)]
+    timeout = connect_timeout()
+    outcome: dict[str, str | None] = {}
+
+    def attempt() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            outcome["reason"] = None
+        except OSError as error:
+            outcome["reason"] = str(error) or type(error).__name__
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    reason = outcome.get("reason", f"no connection within {timeout:g} s")
+    _REACHABILITY[(host, port)] = reason
+    return reason
+
+
+def open_url(url: str) -> http.client.HTTPResponse:
+    """GET an http(s) URL, following redirects, through the proxy the environment names if any."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise SetupError(f"{url}: release and mirror URLs must be http or https")
+    request = urllib.request.Request(url, headers={"User-Agent": "file-processor-setup"})  # noqa: S310
+    return urllib.request.urlopen(request, timeout=READ_TIMEOUT)  # noqa: S310 (scheme checked above)
+
+
+def describe_failure(error: Exception) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    return str(error) or type(error).__name__
+
+
+def provider_mirror_archive(mirror: str, provider: Provider, sha256: str) -> str | None:
+    """The archive URL a provider network mirror lists for this platform, or None to build instead.
+
+    Reads <mirror>/<host>/<namespace>/<type>/<version>.json (the provider network mirror protocol).
+    The pinned sum stays the authority; a mirror that lists zh: hashes without it is refused.
+    """
+    namespace, name = provider.source.split("/")
+    listing_url = f"{mirror.rstrip('/')}/{PROVIDER_MIRROR_HOST}/{namespace}/{name}/{provider.version}.json"
+    label = f"aws provider {provider.version}"
+    reason = unreachable_reason(listing_url)
+    if reason:
+        log(f"{label}: provider mirror {mirror} not reachable ({reason})")
+        return None
+    try:
+        with open_url(listing_url) as response:
+            listing = json.load(response)
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        log(f"{label}: no listing at {listing_url} ({describe_failure(error)})")
+        return None
+    platform = provider_platform()
+    archive = listing.get("archives", {}).get(platform) if isinstance(listing, dict) else None
+    if not isinstance(archive, dict) or not archive.get("url"):
+        log(f"{label}: the provider mirror has no {platform} archive")
+        return None
+    listed = {entry[3:] for entry in archive.get("hashes", []) if entry.startswith("zh:")}
+    if listed and sha256 not in listed:
+        raise SetupError(
+            f"{label}: the provider mirror {mirror} lists zh:{', zh:'.join(sorted(listed))} for {platform}, "
+            f"not the sha256 {sha256} pinned in tools/{CHECKSUMS_FILE.name}: it serves another file. "
+            "Not downloading it, and not falling back to a source build. Fix or unset "
+            "FP_PROVIDER_MIRROR_URL, or run `make setup FP_SOURCE_BUILD=1` to build from source."
+        )
+    return urllib.parse.urljoin(listing_url, archive["url"])
+
+
+def install_release(release: Release, destination: Path) -> bool:
+    """Download ``release``, check its SHA-256, install its executable as ``destination``.
+
+    Returns False (and logs why) when the release cannot be had, so the caller builds from source:
+    the host does not answer within connect_timeout(), or the download fails (HTTP error, broken
+    transfer). A file whose SHA-256 is not the pinned one raises SetupError: nothing is installed,
+    and nothing is built in its place.
+    """
+    host = urllib.parse.urlsplit(release.url).netloc
+    reason = unreachable_reason(release.url)
+    if reason:
+        log(f"{release.label}: release host {host} not reachable ({reason})")
+        return False
+    started = time.monotonic()
+    log(f"{release.label}: downloading the official release {release.url}")
+    downloads = cache_root() / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=downloads, prefix=f"{destination.name}.")
+    download = Path(name)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with os.fdopen(handle, "wb") as out, open_url(release.url) as response:
+                while chunk := response.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+        except (OSError, http.client.HTTPException) as error:
+            log(f"{release.label}: download failed ({describe_failure(error)})")
+            return False
+        actual = digest.hexdigest()
+        if actual != release.sha256:
+            raise SetupError(
+                f"{release.label}: {release.url} has sha256 {actual} ({size} bytes), but "
+                f"tools/{CHECKSUMS_FILE.name} pins {release.sha256}. The file was changed or replaced "
+                "on the way (or the download was cut short): it was deleted and nothing was installed, "
+                "and setup does not fall back to a source build for a file that fails its check. "
+                "Run again to retry the download, or `make setup FP_SOURCE_BUILD=1` to build from source."
+            )
+        unpack_release(release, download, destination)
+    finally:
+        download.unlink(missing_ok=True)
+    log(
+        f"{release.label}: {size / 1e6:.1f} MB downloaded, sha256 verified against "
+        f"tools/{CHECKSUMS_FILE.name}, installed in {time.monotonic() - started:.1f} s"
+    )
+    return True
+
+
+def unpack_release(release: Release, download: Path, destination: Path) -> None:
+    """Put the release's executable at ``destination`` (atomically, by rename of a .partial)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    try:
+        if not release.member:
+            shutil.move(download, partial)
+        else:
+            unzip_member(release, download, partial)
+        partial.chmod(0o755)
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def unzip_member(release: Release, download: Path, target: Path) -> None:
+    try:
+        with zipfile.ZipFile(download) as archive:
+            names = [entry.filename for entry in archive.infolist() if not entry.is_dir()]
+            matches = [name for name in names if fnmatch(PurePosixPath(name).name, release.member)]
+            if len(matches) != 1:
+                raise SetupError(
+                    f"{release.label}: {release.url} holds {', '.join(names)}; expected exactly one "
+                    f"file matching {release.member!r} (release_member in tools/versions.toml)"
+                )
+            with archive.open(matches[0]) as source, target.open("wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+    except zipfile.BadZipFile as error:
+        raise SetupError(f"{release.label}: {release.url} is not a zip archive ({error})") from error
 
 
 def report_measurement(package: str, time_output: str) -> None:
@@ -290,17 +591,26 @@ def ensure_go_tool(tool: GoTool) -> None:
         link(on_path, LOCAL_BIN / tool.name)
         log(f"{tool.name} {tool.version}: using {on_path} from PATH")
         return
+    label = f"{tool.name} {tool.version}"
     tool_dir = ROOT / "tools" / tool.name
-    check_go_mod_pin(tool_dir, tool.module, tool.version)
+    # One cache entry per version, whichever way it was made: a cached tool never touches the network.
     binary = cache_root() / tool.name / tool.version / tool.name
     if binary.exists():
-        log(f"{tool.name} {tool.version}: reusing {binary} ({verify_cached(binary)})")
+        log(f"{label}: reusing {binary} ({cached_origin(binary)}, {verify_cached(binary)})")
     else:
-        log(f"{tool.name} {tool.version}: building from {tool.module} (one time; a few minutes)")
-        binary.parent.mkdir(parents=True, exist_ok=True)
-        go_build(tool_dir, tool.package, tool.ldflags, binary)
+        release = pinned_release(
+            label, ("tools", tool.name), tool.version, tool.release_url, tool.release_member
+        )
+        if release and install_release(release, binary):
+            record_origin(binary, f"official release {release.url}")
+        else:
+            check_go_mod_pin(tool_dir, tool.module, tool.version)
+            log(f"{label}: building from {tool.module} (one time; a few minutes)")
+            binary.parent.mkdir(parents=True, exist_ok=True)
+            go_build(tool_dir, tool.package, tool.ldflags, binary)
+            record_origin(binary, f"source build of {tool.module}@{tool.version}")
+            log(f"{label}: built in {time.monotonic() - started:.0f} s")
         record_digest(binary)
-        log(f"{tool.name} {tool.version}: built in {time.monotonic() - started:.0f} s")
     link(binary, LOCAL_BIN / tool.name)
 
 
@@ -378,24 +688,49 @@ def mirror_root() -> Path:
     return cache_root() / "provider-mirror"
 
 
+def provider_release(provider: Provider) -> Release | None:
+    """The provider's registry package for this platform, from its release URL or a network mirror."""
+    label = f"aws provider {provider.version}"
+    release = pinned_release(
+        label, ("provider", "aws"), provider.version, provider.release_url, provider.release_member
+    )
+    mirror = os.environ.get("FP_PROVIDER_MIRROR_URL")
+    if release is None or not mirror:
+        return release
+    url = provider_mirror_archive(mirror, provider, release.sha256)
+    return Release(label, url, release.sha256, release.member) if url else None
+
+
 def ensure_provider(provider: Provider) -> None:
-    """Build the AWS provider once and lay it out as a filesystem mirror for both engines."""
+    """Get the AWS provider once (official release, else a source build) and lay it out as a
+    filesystem mirror for both engines."""
     started = time.monotonic()
+    label = f"aws provider {provider.version}"
     tool_dir = ROOT / "tools" / "terraform-provider-aws"
-    check_go_mod_pin(tool_dir, provider.module, provider.module_version)
     binary_name = f"terraform-provider-aws_v{provider.version}"
-    binary = cache_root() / "terraform-provider-aws" / provider.cache_key / binary_name
-    if binary.exists():
-        log(f"aws provider {provider.version}: reusing {binary} ({verify_cached(binary)})")
+    cache = cache_root() / "terraform-provider-aws"
+    downloaded = cache / provider.release_cache_key / binary_name
+    built = cache / provider.cache_key / binary_name
+    cached = next((binary for binary in (downloaded, built) if binary.exists()), None)
+    if cached:
+        binary = cached
+        log(f"{label}: reusing {binary} ({cached_origin(binary)}, {verify_cached(binary)})")
+    elif (release := provider_release(provider)) and install_release(release, downloaded):
+        binary = downloaded
+        record_origin(binary, f"official release {release.url}")
+        record_digest(binary)
     else:
+        binary = built
+        check_go_mod_pin(tool_dir, provider.module, provider.module_version)
         log(
-            f"aws provider {provider.version}: building from source. This is a one-time build of a "
+            f"{label}: building from source. This is a one-time build of a "
             "very large Go program: expect 20-40 minutes on 2 cores and several GB of memory."
         )
         binary.parent.mkdir(parents=True, exist_ok=True)
         go_build(tool_dir, provider.package, provider.ldflags, binary)
+        record_origin(binary, f"source build of {provider.module}@{provider.module_version}")
         record_digest(binary)
-        log(f"aws provider {provider.version}: built in {(time.monotonic() - started) / 60:.1f} min")
+        log(f"{label}: built in {(time.monotonic() - started) / 60:.1f} min")
     namespace, name = provider.source.split("/")
     for host in REGISTRY_HOSTS:
         # Unpacked mirror layout: <host>/<namespace>/<type>/<version>/<os_arch>/<executable>.
@@ -478,8 +813,9 @@ def ensure_venv(link_name: str, lock_file: Path, python: Path) -> None:
 
 
 def setup(args: argparse.Namespace) -> None:
-    global MEASURE
+    global MEASURE, SOURCE_BUILD
     MEASURE = args.measure
+    SOURCE_BUILD = args.source_build
     started = time.monotonic()
     pins = load_versions()
     log(f"cache: {cache_root()}")
@@ -555,6 +891,12 @@ def main(argv: list[str] | None = None) -> int:
         "--measure",
         action="store_true",
         help="wrap each build in GNU time -v and print its wall time and peak memory",
+    )
+    setup_parser.add_argument(
+        "--source-build",
+        action="store_true",
+        help="build every tool that is not cached from source, downloading no release "
+        "(same as FP_SOURCE_BUILD=1)",
     )
     setup_parser.set_defaults(func=setup)
     commands.add_parser("versions", help="print every pin").set_defaults(func=versions)
