@@ -272,6 +272,31 @@ resource "aws_iam_role_policy_attachment" "deploy_network" {
   policy_arn = aws_iam_policy.deploy_network[each.key].arn
 }
 
+resource "aws_iam_policy" "deploy_triggers" {
+  for_each = var.environments
+
+  name        = "${local.role_names[each.key].deploy}-triggers"
+  path        = var.role_path
+  description = "The trigger paths of ${each.key} other than S3's notification: EventBridge rules and SQS event source mappings"
+  policy      = data.aws_iam_policy_document.deploy_triggers[each.key].json
+  tags        = merge(var.tags, { Environment = each.key, Purpose = "github-actions-deploy" })
+
+  lifecycle {
+    precondition {
+      # A managed policy may hold 6,144 characters without whitespace.
+      condition     = length(jsonencode(jsondecode(data.aws_iam_policy_document.deploy_triggers[each.key].json))) <= 6144
+      error_message = "The deploy role's trigger policy of ${each.key} exceeds IAM's 6,144-character managed-policy limit: split the environment's regions across accounts."
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_triggers" {
+  for_each = var.environments
+
+  role       = aws_iam_role.deploy[each.key].name
+  policy_arn = aws_iam_policy.deploy_triggers[each.key].arn
+}
+
 resource "aws_iam_role" "plan" {
   for_each = local.plan_environments
 

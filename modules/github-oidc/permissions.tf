@@ -32,6 +32,10 @@ locals {
       any_key_in_regions = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:key/*"]
       aliases            = [for region in environment.regions : "arn:${local.partition}:kms:${region}:${local.account_id}:alias/${var.project}-${name}-*"]
       ec2_in_regions     = [for region in environment.regions : "arn:${local.partition}:ec2:${region}:${local.account_id}:*"]
+      # trigger_mode "eventbridge": the object-created rule; "sqs": the event source mapping, whose
+      # ARN carries only a UUID (lambda:FunctionArn narrows it to this environment's functions).
+      rules                 = [for region in environment.regions : "arn:${local.partition}:events:${region}:${local.account_id}:rule/${var.project}-${name}-*"]
+      event_source_mappings = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:event-source-mapping:*"]
     }
   }
 
@@ -344,16 +348,17 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    # Who may invoke a function: S3 (the trigger bucket's notification) and nobody else, so a
-    # deploy job cannot open a function to another account or to everyone.
-    sid       = "FunctionInvokePermissionForS3Only"
+    # Who may invoke a function: S3 (the trigger bucket's notification, trigger_mode "s3") or
+    # EventBridge (the object-created rule, "eventbridge") and nobody else, so a deploy job cannot
+    # open a function to another account or to everyone.
+    sid       = "FunctionInvokePermissionForS3AndEventBridgeOnly"
     actions   = ["lambda:AddPermission"]
     resources = local.scopes[each.key].functions
 
     condition {
       test     = "StringEquals"
       variable = "lambda:Principal"
-      values   = ["s3.amazonaws.com"]
+      values   = ["s3.amazonaws.com", "events.amazonaws.com"]
     }
   }
 
@@ -711,6 +716,18 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
+    sid       = "ReadObjectCreatedRules"
+    actions   = ["events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule"]
+    resources = local.scopes[each.key].rules
+  }
+
+  statement {
+    sid       = "ReadEventSourceMappings"
+    actions   = ["lambda:GetEventSourceMapping", "lambda:ListTags"]
+    resources = local.scopes[each.key].event_source_mappings
+  }
+
+  statement {
     sid       = "ReadQueues"
     actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
     resources = local.scopes[each.key].queues
@@ -779,4 +796,88 @@ data "aws_iam_policy_document" "plan" {
       values   = local.scopes[each.key].regions
     }
   }
+}
+
+# trigger_mode "eventbridge" and "sqs" (modules/function/trigger.tf): a managed policy of its own,
+# as the inline deploy policy is near IAM's limit.
+data "aws_iam_policy_document" "deploy_triggers" {
+  for_each = var.environments
+
+  statement {
+    # trigger_mode "eventbridge": the environment's object-created rules, whose targets can only be
+    # its own functions.
+    sid = "ObjectCreatedRules"
+    actions = [
+      "events:DeleteRule",
+      "events:DescribeRule",
+      "events:DisableRule",
+      "events:EnableRule",
+      "events:ListTagsForResource",
+      "events:ListTargetsByRule",
+      "events:PutRule",
+      "events:RemoveTargets",
+      "events:TagResource",
+      "events:UntagResource",
+    ]
+    resources = local.scopes[each.key].rules
+  }
+
+  statement {
+    sid       = "ObjectCreatedRuleTargetsAreOwnFunctions"
+    actions   = ["events:PutTargets"]
+    resources = local.scopes[each.key].rules
+
+    # events:TargetArn holds every target of the call: all must be the environment's functions,
+    # and there must be some (ForAllValues alone would also admit an empty list).
+    condition {
+      test     = "ForAllValues:ArnLike"
+      variable = "events:TargetArn"
+      values   = local.scopes[each.key].functions
+    }
+
+    condition {
+      test     = "Null"
+      variable = "events:TargetArn"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    # trigger_mode "sqs": a mapping from a queue to this environment's functions only. Creating one
+    # names no mapping ARN yet, so its resource is "*"; lambda:FunctionArn is the scope.
+    sid       = "CreateEventSourceMappingsOfOwnFunctions"
+    actions   = ["lambda:CreateEventSourceMapping"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values   = local.scopes[each.key].functions
+    }
+  }
+
+  statement {
+    sid = "ChangeEventSourceMappingsOfOwnFunctions"
+    actions = [
+      "lambda:DeleteEventSourceMapping",
+      "lambda:GetEventSourceMapping",
+      "lambda:UpdateEventSourceMapping",
+    ]
+    resources = local.scopes[each.key].event_source_mappings
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values   = local.scopes[each.key].functions
+    }
+  }
+
+  statement {
+    # Tags of a mapping (the provider reads and writes them by the mapping's ARN, which names no
+    # function).
+    sid       = "EventSourceMappingTags"
+    actions   = ["lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"]
+    resources = local.scopes[each.key].event_source_mappings
+  }
+
 }

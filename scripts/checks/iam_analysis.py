@@ -217,11 +217,27 @@ def _pkg_resources_stand_in() -> Iterator[None]:
         del sys.modules["pkg_resources"]
 
 
+def _with_array_types(translate: Any) -> Any:
+    """parliament 1.6.4 knows ``ArrayOfString`` among condition-key types but not the other arrays
+    its own IAM definitions use (``ArrayOfARN``, e.g. ``events:TargetArn``) and stops with
+    "Unknown data format"; an array is checked as its element type, as for strings."""
+
+    def translate_documentation_types(name: str) -> str:
+        return translate(name.removeprefix("ArrayOf")) if name.startswith("ArrayOf") else translate(name)
+
+    return translate_documentation_types
+
+
 def _parliament() -> tuple[Any, Any, Any]:
     """parliament's analyze_policy_string, enhance_finding and its CLI's is_finding_filtered."""
     with _pkg_resources_stand_in():
         import parliament
+        import parliament.statement
         from parliament.cli import is_finding_filtered
+    translate = parliament.statement.translate_documentation_types
+    if not getattr(translate, "knows_arrays", False):
+        parliament.statement.translate_documentation_types = _with_array_types(translate)
+        parliament.statement.translate_documentation_types.knows_arrays = True
     return parliament.analyze_policy_string, parliament.enhance_finding, is_finding_filtered
 
 

@@ -59,8 +59,9 @@ def documents(applied: dict) -> dict[str, dict]:
         if managed["Path"] == "/boundaries/":
             policies[f"boundary/{name}"] = document
         elif managed["Path"] == "/github-actions/":
-            # fileproc-github-dev-deploy-network -> deploy-network/dev
-            policies[f"deploy-network/{name.split('-')[2]}"] = document
+            # fileproc-github-dev-deploy-network -> deploy-network/dev (and deploy-triggers)
+            parts = name.split("-")
+            policies[f"{parts[3]}-{parts[4]}/{parts[2]}"] = document
     return policies
 
 
@@ -92,6 +93,8 @@ def test_the_documents_cover_every_ci_and_workload_policy(documents: dict):
         "deploy/prod",
         "deploy-network/dev",
         "deploy-network/prod",
+        "deploy-triggers/dev",
+        "deploy-triggers/prod",
         "plan/dev",
         "plan/prod",
         "boundary/fileproc-dev-workload",
@@ -206,7 +209,7 @@ def test_a_deploy_role_cannot_make_a_workload_role_trust_it_or_take_one(simulato
     assert assume.result == "ExplicitlyDenied", assume.describe()
 
 
-def test_a_deploy_role_may_let_only_s3_invoke_a_function(simulator, documents):
+def test_a_deploy_role_may_let_only_s3_and_eventbridge_invoke_a_function(simulator, documents):
     deploy = [documents["deploy/dev"]]
     function = "arn:aws:lambda:eu-central-1:123456789012:function:fileproc-dev-euc1-processor"
     results = {
@@ -218,14 +221,43 @@ def test_a_deploy_role_may_let_only_s3_invoke_a_function(simulator, documents):
             deploy,
             context={"lambda:Principal": principal, "aws:RequestedRegion": "eu-central-1"},
         ).allowed
-        for principal in ("s3.amazonaws.com", "*", "999999999999", "events.amazonaws.com")
+        for principal in (
+            "s3.amazonaws.com",
+            "*",
+            "999999999999",
+            "events.amazonaws.com",
+            "sqs.amazonaws.com",
+        )
     }
     assert results == {
         "s3.amazonaws.com": True,
         "*": False,
         "999999999999": False,
-        "events.amazonaws.com": False,
+        "events.amazonaws.com": True,
+        "sqs.amazonaws.com": False,
     }
+
+
+def test_a_deploy_role_points_rules_and_event_source_mappings_only_at_its_own_functions(simulator, documents):
+    """trigger_mode "eventbridge" and "sqs": a rule's target and a mapping's function must be this
+    environment's (events:TargetArn, lambda:FunctionArn), the rule one of its own names."""
+    deploy = [documents["deploy/dev"], documents["deploy-triggers/dev"]]
+    own = "arn:aws:lambda:eu-central-1:123456789012:function:fileproc-dev-euc1-processor:live"
+    foreign = "arn:aws:lambda:eu-central-1:123456789012:function:fileproc-prod-euc1-processor:live"
+    own_rule = "arn:aws:events:eu-central-1:123456789012:rule/fileproc-dev-euc1-processor-object-created"
+    other_rule = "arn:aws:events:eu-central-1:123456789012:rule/someone-elses-rule"
+    region = {"aws:RequestedRegion": "eu-central-1"}
+
+    def allowed(action: str, resource: str, **context: str | list[str]) -> bool:
+        return decide(simulator, DEPLOY_ROLE, action, resource, deploy, context={**region, **context}).allowed
+
+    assert allowed("events:PutRule", own_rule)
+    assert not allowed("events:PutRule", other_rule)
+    assert allowed("events:PutTargets", own_rule, **{"events:TargetArn": [own]})
+    assert not allowed("events:PutTargets", own_rule, **{"events:TargetArn": [own, foreign]})
+    assert not allowed("events:PutTargets", own_rule)
+    assert allowed("lambda:CreateEventSourceMapping", "*", **{"lambda:FunctionArn": own})
+    assert not allowed("lambda:CreateEventSourceMapping", "*", **{"lambda:FunctionArn": foreign})
 
 
 # --- KMS by ownership -----------------------------------------------------------------------

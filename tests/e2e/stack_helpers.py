@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "src"))  # the handler's own modules: outcomes, results keys
 
 from artifacts import build_packages  # noqa: E402
 from release import builds, stack  # noqa: E402
