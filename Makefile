@@ -92,6 +92,10 @@ bench: setup ## Function benchmarks against the stand-in (prints a table)
 bench-large: setup ## Ways of reading and hashing the 512 MiB object, with the CPU each side spent
 	$(VENV_PY) bench/large_variants.py
 
+.PHONY: bench-parts
+bench-parts: setup ## The handler reading in parts vs a plain read, 64 MiB-2 GiB, at 90 MB/s per connection and unthrottled
+	$(VENV_PY) bench/large_variants.py --parallel
+
 .PHONY: bench-plan
 bench-plan: setup ## Time `run --all plan` on the local environment with Terragrunt's provider cache off and on
 	$(VENV_PY) bench/plan_cache.py

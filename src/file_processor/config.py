@@ -19,6 +19,9 @@ can set them first):
     Objects larger than this many bytes are not hashed; their record says why. A whole number >= 0.
 ``S3_MAX_ATTEMPTS`` (default ``5``)
     Total attempts per S3 call (first try included) for botocore's ``standard`` retry mode. 1-20.
+``PARALLEL_READ_THRESHOLD_BYTES``, ``PARALLEL_READ_PART_BYTES``, ``PARALLEL_READ_CONCURRENCY``
+    A hashed object over the threshold (default 64 MiB, >= 0) is read with ranged GETs of the part
+    size (default 8 MiB, 8-16 MiB), that many at a time (default 8, 1-16).
 
 Powertools reads its own variables: ``POWERTOOLS_SERVICE_NAME`` (default ``file-processor``),
 ``POWERTOOLS_METRICS_NAMESPACE`` (default ``FileProcessor``), ``POWERTOOLS_LOG_LEVEL``,
@@ -34,6 +37,10 @@ from typing import NamedTuple
 DEFAULT_RESULTS_PREFIX = "records/"
 DEFAULT_MAX_HASH_BYTES = 1024**3
 DEFAULT_S3_MAX_ATTEMPTS = 5
+MIB = 1024**2
+DEFAULT_PARALLEL_READ_THRESHOLD_BYTES = 64 * MIB
+DEFAULT_PARALLEL_READ_PART_BYTES = 8 * MIB
+DEFAULT_PARALLEL_READ_CONCURRENCY = 8
 # Results key = prefix + bucket (<= 63) + "/" + 64 hex + "/" + "v-" + 64 hex + ".json" = prefix + 199 bytes.
 MAX_PREFIX_BYTES = 512
 
@@ -52,6 +59,9 @@ class Config(NamedTuple):
     results_prefix: str = DEFAULT_RESULTS_PREFIX
     max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES
     s3_max_attempts: int = DEFAULT_S3_MAX_ATTEMPTS
+    parallel_read_threshold: int = DEFAULT_PARALLEL_READ_THRESHOLD_BYTES
+    parallel_read_part_bytes: int = DEFAULT_PARALLEL_READ_PART_BYTES
+    parallel_read_concurrency: int = DEFAULT_PARALLEL_READ_CONCURRENCY
 
 
 def _int_setting(environ: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
@@ -102,4 +112,13 @@ def load_config(environ: Mapping[str, str]) -> Config:
         results_prefix=prefix,
         max_hash_bytes=_int_setting(environ, "MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, 0, None),
         s3_max_attempts=_int_setting(environ, "S3_MAX_ATTEMPTS", DEFAULT_S3_MAX_ATTEMPTS, 1, 20),
+        parallel_read_threshold=_int_setting(
+            environ, "PARALLEL_READ_THRESHOLD_BYTES", DEFAULT_PARALLEL_READ_THRESHOLD_BYTES, 0, None
+        ),
+        parallel_read_part_bytes=_int_setting(
+            environ, "PARALLEL_READ_PART_BYTES", DEFAULT_PARALLEL_READ_PART_BYTES, 8 * MIB, 16 * MIB
+        ),
+        parallel_read_concurrency=_int_setting(
+            environ, "PARALLEL_READ_CONCURRENCY", DEFAULT_PARALLEL_READ_CONCURRENCY, 1, 16
+        ),
     )

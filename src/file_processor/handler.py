@@ -22,7 +22,8 @@ An event for a bucket other than ``TRIGGER_BUCKET``, or a key outside ``TRIGGER_
 
 Environment variables: see ``file_processor.config`` (``TRIGGER_BUCKET``, ``TRIGGER_PREFIX``,
 ``TRIGGER_SUFFIX``, ``RESULTS_BUCKET``, ``RESULTS_PREFIX``, ``MAX_HASH_BYTES``,
-``S3_MAX_ATTEMPTS``), ``TRIGGER_QUEUE_ARN`` (below) and the ``POWERTOOLS_*`` variables.
+``S3_MAX_ATTEMPTS``, ``PARALLEL_READ_*``), ``TRIGGER_QUEUE_ARN`` (below) and the ``POWERTOOLS_*``
+variables.
 
 SnapStart: only configuration-free objects are built at import (Powertools' logger, metrics and
 tracer). The configuration and the S3 client are created at the first invocation and reused, so
@@ -131,6 +132,8 @@ def new_s3_client(config: Config, session: botocore.session.Session | None = Non
         connect_timeout=10,
         read_timeout=60,
         tcp_keepalive=True,
+        # One connection per ranged GET of a read in parts (botocore's default pool holds 10).
+        max_pool_connections=max(10, config.parallel_read_concurrency),
     )
     return boto3.session.Session(botocore_session=session).client("s3", config=boto_config)
 

@@ -108,8 +108,9 @@ def test_function_zip_holds_only_the_package_at_its_root(lambda_builds):
     assert "file_processor/record.schema.json" in names
     assert_one_pyc_per_source(names, "cpython-314")
     # Our own code only. 50 KB until the handler took three event shapes and SnapStart hooks
-    # (61.7 KB with them); the cold start it stands for is measured by `make bench`.
-    assert manifest["function"]["size"] <= 64_000
+    # (61.7 KB with them), 64 KB until it read large objects in parts (66.0 KB with them); the
+    # cold start it stands for is measured by `make bench`.
+    assert manifest["function"]["size"] <= 68_000
     assert manifest["layer"]["size"] <= 5_000_000
 
 

@@ -52,10 +52,10 @@ def fail_reading(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     """Make every read of ``key`` fail with a throttling error (botocore's retries exhausted)."""
     real_read = processor.read_object
 
-    def read(s3, event, max_hash_bytes):
+    def read(s3, event, config):
         if event.ref.key == key:
             raise ClientError({"Error": {"Code": "SlowDown", "Message": "Reduce your rate."}}, "GetObject")
-        return real_read(s3, event, max_hash_bytes)
+        return real_read(s3, event, config)
 
     monkeypatch.setattr("file_processor.processor.read_object", read)
 
