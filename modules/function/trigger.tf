@@ -14,8 +14,9 @@ locals {
 
   trigger_rule_name = "${var.function_name}-object-created"
   trigger_rule_arn  = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.trigger_rule_name}"
-  # Known before the queue exists, like the failure queue's: its policy is set at creation.
-  trigger_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.trigger_queue_name}"
+  # Known before the queue exists, like the failure queue's: its policy is set at creation. A
+  # missing name is refused by the queue's precondition; "-" only keeps this string evaluable.
+  trigger_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${coalesce(var.trigger_queue_name, "-")}"
 
   # EventBridge's wildcard matches prefix and suffix together; "*" and "\" in them are escaped.
   key_pattern_prefix = replace(replace(var.trigger_prefix, "\\", "\\\\"), "*", "\\*")

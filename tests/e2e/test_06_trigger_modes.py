@@ -25,9 +25,16 @@ BODY = b'{"the": "same bytes in every mode"}\n'
 AWKWARD = "modes/{mode} a b+c%ü.json"
 
 
-def apply_mode(local_stack, mode: str | None) -> None:
-    """Apply the region with trigger_mode ``mode`` (None: its env.hcl value) and re-read outputs."""
+# The least age thresholds the module accepts (SQS publishes a queue's age once a minute), so the
+# age alarms can be seen firing within a test; the mode's apply sets them, going back restores them.
+LOW_AGE_THRESHOLDS = "{ trigger_queue_oldest_age_seconds = 60, failure_queue_oldest_age_seconds = 60 }"
+
+
+def apply_mode(local_stack, mode: str | None, **variables: str) -> None:
+    """Apply the region with trigger_mode ``mode`` (None: its env.hcl value) and any other module
+    ``variables`` (TF_VAR_<name>), then re-read outputs."""
     extra_env = {"TF_VAR_trigger_mode": mode} if mode else {}
+    extra_env |= {f"TF_VAR_{name}": value for name, value in variables.items()}
     local_stack.run_all("apply", region=REGION, extra_env=extra_env)
     local_stack.read_outputs()
 
@@ -81,6 +88,13 @@ def record_of(local_stack, key: str) -> dict:
 def upload(local_stack, key: str, body: bytes = BODY) -> None:
     bucket = local_stack.outputs["buckets"]["trigger_bucket_name"]
     local_stack.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def peek_messages(sqs, queue_url: str) -> list[dict]:
+    """Receive what a queue holds and leave it there (visible again at once)."""
+    return sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+    ).get("Messages", [])
 
 
 def queue_messages(sqs, queue_url: str) -> list[dict]:
@@ -210,7 +224,7 @@ def test_in_eventbridge_mode_an_event_the_rule_cannot_deliver_ends_in_the_failur
 def test_in_sqs_mode_batches_give_the_same_records_and_bad_messages_never_block_a_batch(
     local_stack, s3_mode_record
 ):
-    apply_mode(local_stack, "sqs")
+    apply_mode(local_stack, "sqs", alarm_thresholds=LOW_AGE_THRESHOLDS)
     function = local_stack.outputs["function"]
     assert function["trigger_mode"] == "sqs"
     sqs = local_stack.client("sqs")
@@ -265,9 +279,43 @@ def test_in_sqs_mode_a_message_that_keeps_failing_moves_to_the_failure_queue(loc
 
     assert len(results) == 5, [result["batch"] for result in results]
     assert all(result["batch"].reply["errorType"] == "TooManyRequestsException" for result in results)
-    [message] = queue_messages(sqs, function["failure_queue_url"])
+    [message] = peek_messages(sqs, function["failure_queue_url"])  # left for the age alarm's test
     [record] = json.loads(message["Body"])["Records"]
     assert record["s3"]["object"]["key"] == "modes/sqs/while+stopped.txt"
+
+
+def test_in_sqs_mode_events_left_waiting_set_off_both_queue_age_alarms(local_stack):
+    """An upload's event nobody consumes for over a minute sets off trigger-queue-oldest-age (the
+    function falls behind); the failed event of the test before, not replayed, sets off
+    failure-queue-oldest-age. Thresholds are 60 s here (LOW_AGE_THRESHOLDS), 300 s by default."""
+    from standin import event_sources
+
+    function = local_stack.outputs["function"]
+    sqs, cloudwatch = local_stack.client("sqs"), local_stack.client("cloudwatch")
+    assert len(peek_messages(sqs, function["failure_queue_url"])) == 1
+    key = "modes/sqs/left waiting.txt"
+    upload(local_stack, key)
+    with LocalLambdaService(local_stack.endpoint, REGION) as service:
+        configuration = service.s3.get_bucket_notification_configuration(
+            Bucket=function["trigger_bucket_name"]
+        )
+        [queue] = event_sources.queue_notifications(configuration)
+        event_sources.send_to_queue(service, function["trigger_bucket_name"], key, queue)  # S3's part only
+
+        waited = {
+            alarm: wait_for_state(cloudwatch, f"{function['function_name']}-{alarm}", "ALARM", timeout_s=180)
+            for alarm in ("trigger-queue-oldest-age", "failure-queue-oldest-age")
+        }
+        # Consumed late, the event still becomes the upload's record; the failed event is dismissed.
+        [batch] = event_sources.poll_event_source_mappings(service, queue.queue_arn)
+
+    for alarm, state in waited.items():
+        assert state["StateValue"] == "ALARM", (alarm, state)
+        assert state["Threshold"] == 60, (alarm, state)
+    assert batch.reply["ok"], batch
+    assert not batch.failed_ids, batch
+    assert record_of(local_stack, key)["source"]["key"] == key
+    assert len(queue_messages(sqs, function["failure_queue_url"])) == 1
 
 
 def test_the_queue_accepts_events_from_the_trigger_bucket_only(local_stack):

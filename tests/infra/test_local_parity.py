@@ -19,6 +19,7 @@ NAMES = {
     "function_name",
     "role_name",
     "failure_queue_name",
+    "trigger_queue_name",
     "layer_name",
     "availability_zones",
 }

@@ -99,7 +99,6 @@ BAD = [
     ("function", {"alarm_thresholds": {"failure_queue_oldest_age_seconds": 30}}, "at least 60"),
     ("function", {"alarm_thresholds": {"trigger_queue_oldest_age_seconds": 10}}, "at least 60"),
     ("function", {"trigger_mode": "kafka"}, 'trigger_mode must be one of "s3", "eventbridge", "sqs"'),
-    ("function", {"trigger_mode": None}, "trigger_mode"),
     ("function", {"trigger_queue_name": "queue.fifo"}, "trigger_queue_name must be 1-80 letters"),
     ("function", {"sqs_trigger": {"batch_size": 0}}, "batch_size must be a whole number between 1 and 10000"),
     (
@@ -223,6 +222,13 @@ def standin_root(tmp_path: Path, endpoint: str, body: str) -> Path:
     return tmp_path
 
 
+def empty_package(directory: Path) -> dict[str, str]:
+    """package_path and package_sha256 of an empty zip, for plans that must get past the package check."""
+    package = directory / "function.zip"
+    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    return {"package_path": str(package), "package_sha256": hashlib.sha256(package.read_bytes()).hexdigest()}
+
+
 def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
     init = run_tool(["tofu", "init", "-input=false", "-no-color"], cwd=root, env=env)
     assert init.returncode == 0, init.stdout + init.stderr
@@ -250,7 +256,11 @@ def plan(root: Path, env: dict[str, str]) -> tuple[int, str]:
 def test_a_bad_combination_of_values_fails_plan_with_the_modules_message(
     tmp_path, standin_endpoint, standin_env, module, bad, message
 ):
-    root = standin_root(tmp_path, standin_endpoint, module_call(module, {**VALID[module], **bad}))
+    inputs = {**VALID[module], **bad}
+    if module == "function":
+        # The package's existence is checked first; give it one so the case reaches its own check.
+        inputs |= empty_package(tmp_path)
+    root = standin_root(tmp_path, standin_endpoint, module_call(module, inputs))
 
     returncode, output = plan(root, toolchain_env(**standin_env))
 
@@ -269,12 +279,9 @@ def test_vpc_subnets_in_one_availability_zone_fail_plan_with_the_modules_message
         for index in (1, 2)
     ]
     group = ec2.create_security_group(GroupName="fn", Description="function", VpcId=vpc)["GroupId"]
-    package = tmp_path / "function.zip"
-    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
     inputs = {
         **VALID["function"],
-        "package_path": str(package),
-        "package_sha256": hashlib.sha256(package.read_bytes()).hexdigest(),
+        **empty_package(tmp_path),
         "vpc_config": {"subnet_ids": [s["SubnetId"] for s in subnets], "security_group_ids": [group]},
     }
     root = standin_root(tmp_path, standin_endpoint, module_call("function", inputs))
