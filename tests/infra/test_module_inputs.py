@@ -222,9 +222,9 @@ def standin_root(tmp_path: Path, endpoint: str, body: str) -> Path:
     return tmp_path
 
 
-def empty_package(directory: Path) -> dict[str, str]:
+def empty_package(directory: Path, name: str = "function.zip") -> dict[str, str]:
     """package_path and package_sha256 of an empty zip, for plans that must get past the package check."""
-    package = directory / "function.zip"
+    package = directory / name
     package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
     return {"package_path": str(package), "package_sha256": hashlib.sha256(package.read_bytes()).hexdigest()}
 
@@ -294,9 +294,7 @@ def test_vpc_subnets_in_one_availability_zone_fail_plan_with_the_modules_message
 
 @pytest.mark.slow
 def test_a_package_that_is_not_the_recorded_build_fails_plan(tmp_path, standin_endpoint, standin_env):
-    package = tmp_path / "layer.zip"
-    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
-    inputs = {**VALID["layer"], "package_path": str(package), "package_sha256": SHA}
+    inputs = {**VALID["layer"], **empty_package(tmp_path, "layer.zip"), "package_sha256": SHA}
     root = standin_root(tmp_path, standin_endpoint, module_call("layer", inputs))
 
     returncode, output = plan(root, toolchain_env(**standin_env))
@@ -311,14 +309,11 @@ def test_a_shared_layer_version_grants_exactly_the_listed_accounts_and_organizat
 ):
     s3 = standin.client("s3")
     s3.create_bucket(Bucket="shared-layer-artifacts")
-    package = tmp_path / "layer.zip"
-    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
     inputs = {
         **VALID["layer"],
+        **empty_package(tmp_path, "layer.zip"),
         "layer_name": "shared-deps",
         "artifacts_bucket_name": "shared-layer-artifacts",
-        "package_path": str(package),
-        "package_sha256": hashlib.sha256(package.read_bytes()).hexdigest(),
         "shared_with_account_ids": ["222222222222", "444444444444"],
         "shared_with_organization_id": "o-a1b2c3d4e5",
     }
