@@ -195,8 +195,29 @@ def run_all(
     if returncode != 0:
         raise StackError(
             f"`{' '.join(args)}` failed in {working_dir} (exit {returncode}); full log: {log_file}"
+            + error_excerpt(log_file)
         )
     return timings
+
+
+def error_excerpt(log_file: Path, *, context: int = 4, limit: int = 40) -> str:
+    """The error lines of a run's log (each with the lines after it), so that a failure read
+    where the log is gone (a CI run's output) still says what failed."""
+    lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    picked: list[str] = []
+    seen: set[int] = set()
+    for number, line in enumerate(lines):
+        if "Error:" not in line and "ERROR" not in line:
+            continue
+        for index in range(number, min(number + context + 1, len(lines))):
+            if index not in seen:
+                seen.add(index)
+                picked.append(lines[index].rstrip())
+    if not picked:
+        return ""
+    shown = picked[:limit]
+    more = f"\n  … {len(picked) - limit} more lines in the log" if len(picked) > limit else ""
+    return "\n" + "\n".join(f"  {line}" for line in shown) + more
 
 
 def _worth_showing(line: str) -> bool:
