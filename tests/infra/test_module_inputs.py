@@ -16,6 +16,7 @@ LAYER_ARN = "arn:aws:lambda:eu-central-1:111111111111:layer:deps:3"
 ROLE_ARN = "arn:aws:iam::111111111111:role/processor"
 KEY_ARN = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000"
 SHA = "a" * 64
+PROFILE_VERSION_ARN = "arn:aws:signer:eu-central-1:111111111111:/signing-profiles/fileproc_test_deps_1/a1B2c3D4e5"
 
 VALID = {
     "buckets": {"name_prefix": "fileproc-test-euc1"},
@@ -49,6 +50,7 @@ VALID = {
         "package_path": "build/never-read/function.zip",
         "package_sha256": SHA,
         "layer_arns": [LAYER_ARN],
+        "signing_profile_version_arn": PROFILE_VERSION_ARN,
         "trigger_bucket_name": "trigger-bucket",
         "results_bucket_name": "results-bucket",
         "failure_queue_name": "processor-failures",
@@ -98,6 +100,12 @@ BAD = [
     ("function", {"alarm_thresholds": {"duration_p99_percent_of_timeout": 150}}, "between 1 and 100"),
     ("function", {"alarm_thresholds": {"failure_queue_oldest_age_seconds": 30}}, "at least 60"),
     ("function", {"alarm_thresholds": {"trigger_queue_oldest_age_seconds": 10}}, "at least 60"),
+    ("function", {"signing_profile_version_arn": None}, "signing_profile_version_arn"),
+    (
+        "function",
+        {"signing_profile_version_arn": "arn:aws:signer:eu-central-1:111111111111:/signing-profiles/deps"},
+        "must be a signing profile version ARN",
+    ),
     ("function", {"trigger_mode": "kafka"}, 'trigger_mode must be one of "s3", "eventbridge", "sqs"'),
     ("function", {"trigger_queue_name": "queue.fifo"}, "trigger_queue_name must be 1-80 letters"),
     ("function", {"sqs_trigger": {"batch_size": 0}}, "batch_size must be a whole number between 1 and 10000"),
@@ -212,6 +220,7 @@ def standin_root(tmp_path: Path, endpoint: str, body: str) -> Path:
                 ec2    = "{endpoint}"
                 s3     = "{endpoint}"
                 lambda = "{endpoint}"
+                signer = "{endpoint}"
                 sts    = "{endpoint}"
               }}
             }}
