@@ -3,7 +3,8 @@
 
 locals {
   build       = jsondecode(file(find_in_parent_folders("build.json")))
-  vpc_enabled = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals.vpc_enabled
+  env         = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+  vpc_enabled = local.env.vpc_enabled
 }
 
 terraform {
@@ -83,6 +84,7 @@ inputs = {
   handler               = local.build.handler
   # Signed with the profile that signed the layer; the function deploys nothing else (Enforce).
   signing_profile_version_arn = dependency.layer.outputs.signing_profile_version_arn
-  # The Java variant exists for its cold starts: it always runs with SnapStart.
-  snapstart_enabled = startswith(local.build.runtime, "java")
+  # The Java variant exists for its cold starts: it always runs with SnapStart. The Python function
+  # runs with it where env.hcl's settings say snapstart_enabled = true (README "SnapStart").
+  snapstart_enabled = startswith(local.build.runtime, "java") || lookup(local.env.settings, "snapstart_enabled", false)
 }
