@@ -920,12 +920,26 @@ data "aws_iam_policy_document" "deploy_signing" {
       "signer:CancelSigningProfile",
       "signer:GetSigningProfile",
       "signer:ListTagsForResource",
-      "signer:PutSigningProfile",
       "signer:StartSigningJob",
       "signer:TagResource",
       "signer:UntagResource",
     ]
     resources = local.scopes[each.key].signing_profiles
+  }
+
+  statement {
+    # PutSigningProfile accepts only "*" (IAM has no resource type for it): limited to the
+    # environment's regions. A profile it makes signs nothing the function accepts unless the
+    # code signing configuration names it, and those are managed below.
+    sid       = "CreateSigningProfilesInTheseRegions"
+    actions   = ["signer:PutSigningProfile"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.scopes[each.key].regions
+    }
   }
 
   statement {
@@ -955,8 +969,15 @@ data "aws_iam_policy_document" "deploy_signing" {
   }
 
   statement {
-    sid       = "FunctionsCodeSigningConfig"
-    actions   = ["lambda:DeleteFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"]
+    sid       = "DetachCodeSigningConfigs"
+    actions   = ["lambda:DeleteFunctionCodeSigningConfig"]
     resources = local.scopes[each.key].functions
+  }
+
+  statement {
+    # Attaching is authorised on the configuration and on the function.
+    sid       = "AttachCodeSigningConfigsToOwnFunctions"
+    actions   = ["lambda:PutFunctionCodeSigningConfig"]
+    resources = concat(local.scopes[each.key].code_signing_configs, local.scopes[each.key].functions)
   }
 }

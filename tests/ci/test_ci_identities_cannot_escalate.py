@@ -279,7 +279,11 @@ def test_a_deploy_role_signs_only_with_its_own_environments_profiles_and_a_plan_
         return decide(simulator, principal, action, resource, identity, context=region).allowed
 
     assert allowed(deploy, DEPLOY_ROLE, "signer:StartSigningJob", own)
-    assert allowed(deploy, DEPLOY_ROLE, "signer:PutSigningProfile", own)
+    assert allowed(deploy, DEPLOY_ROLE, "signer:PutSigningProfile", "*")  # IAM names no profile here
+    elsewhere = {"aws:RequestedRegion": "ap-southeast-2"}
+    assert not decide(
+        simulator, DEPLOY_ROLE, "signer:PutSigningProfile", "*", deploy, context=elsewhere
+    ).allowed
     assert not allowed(deploy, DEPLOY_ROLE, "signer:StartSigningJob", foreign)
     assert not allowed(deploy, DEPLOY_ROLE, "signer:CancelSigningProfile", foreign)
     assert not allowed(deploy, DEPLOY_ROLE, "signer:RevokeSignature", job)

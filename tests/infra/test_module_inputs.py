@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -320,8 +321,11 @@ def test_a_shared_layer_version_grants_exactly_the_listed_accounts_and_organizat
 ):
     s3 = standin.client("s3")
     s3.create_bucket(Bucket="shared-layer-artifacts")
+    # Versioned, and a zip with content, as the layer's signing job needs (modules/layer/signing.tf).
+    s3.put_bucket_versioning(Bucket="shared-layer-artifacts", VersioningConfiguration={"Status": "Enabled"})
     package = tmp_path / "layer.zip"
-    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("python/shared.py", "VALUE = 1\n")
     inputs = {
         **VALID["layer"],
         "layer_name": "shared-deps",
