@@ -17,7 +17,7 @@ LAYER_ARN = "arn:aws:lambda:eu-central-1:111111111111:layer:deps:3"
 ROLE_ARN = "arn:aws:iam::111111111111:role/processor"
 KEY_ARN = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000"
 SHA = "a" * 64
-PROFILE_VERSION_ARN = "arn:aws:signer:eu-central-1:111111111111:/signing-profiles/fileproc_test_deps_1/a1B2c3D4e5"
+PROFILE_VERSION_ARN = "arn:aws:signer:eu-central-1:111111111111:/signing-profiles/test_deps_1/a1B2c3D4e5"
 
 VALID = {
     "buckets": {"name_prefix": "fileproc-test-euc1"},
