@@ -50,6 +50,9 @@ stand-in's server process, before the first request (``apply_all``).
   alias keeps the alias in its ``FunctionArn``, as in AWS (moto reports the unqualified ARN).
 - Lambda code signing (Signer signing jobs, code signing configurations, the checks at deployment;
   moto has none of them): standin/code_signing.py, whose docstring names each gap.
+- ``ListObjectVersions`` with ``encoding-type=url`` URL-encodes the keys, prefixes and markers it
+  answers, as S3 does; moto ignores the parameter, and the provider's unescaping of a key with a
+  bare ``%`` made destroy of a bucket holding one fail (``force_destroy``).
 - CloudTrail trails (``DescribeTrails`` by name or ARN, ``DeleteTrail`` by ARN, the selector flags,
   and the bucket and key policy checks ``CreateTrail`` and ``UpdateTrail`` make in AWS):
   standin/cloudtrail.py, whose docstring names each gap.
@@ -63,9 +66,12 @@ import json
 import math
 import os
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import xmltodict
+
+# The bucket owner moto answers in every listing.
+S3_OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 
 DEFAULT_LOG_FORMAT = "Text"
 
@@ -523,6 +529,85 @@ def patch_sqs_event_source_polling() -> None:
     LambdaBackend.create_event_source_mapping = create_event_source_mapping
 
 
+def patch_list_object_versions_encoding() -> None:
+    """``ListObjectVersions`` with ``encoding-type=url`` URL-encodes the keys, prefixes and markers of
+    its answer, as S3 does (and as moto does for ``ListObjectsV2``); moto 5.2.5 ignores the
+    parameter there. The AWS provider asks for it when it empties a bucket (``force_destroy``) and
+    unescapes each key, so a key with a ``%`` that is no escape ("100%über.txt") made destroy fail:
+    ``unescaping object version key: invalid URL escape``. The answer is built as moto builds it
+    (moto/s3/responses.py, ``list_object_versions``), with the names encoded."""
+    from moto import settings
+    from moto.core.common_types import TYPE_RESPONSE
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    original = S3Response.list_object_versions
+
+    @functools.wraps(original)
+    def list_object_versions(self: Any) -> TYPE_RESPONSE:
+        if self.querystring.get("encoding-type", [None])[0] != "url":
+            return original(self)
+        delimiter = self.querystring.get("delimiter", [None])[0]
+        key_marker = self.querystring.get("key-marker", [None])[0]
+        max_keys = int(self.querystring.get("max-keys", [settings.get_s3_default_max_keys()])[0])
+        prefix = self._get_querystring(self.request, self.uri).get("prefix", [""])[0]
+        version_id_marker = self.querystring.get("version-id-marker", [None])[0]
+        bucket = self.backend.get_bucket(self.bucket_name)
+        versions, common_prefixes, delete_markers, next_key_marker, next_version_id_marker = (
+            self.backend.list_object_versions(
+                self.bucket_name,
+                delimiter=delimiter,
+                key_marker=key_marker,
+                max_keys=max_keys,
+                prefix=prefix,
+                version_id_marker=version_id_marker,
+            )
+        )
+        owner = {"ID": S3_OWNER_ID, "DisplayName": "webfile"}
+        result: dict[str, Any] = {
+            "Name": bucket.name,
+            "Prefix": quote(prefix or ""),
+            "Delimiter": quote(delimiter) if delimiter else delimiter,
+            "KeyMarker": quote(key_marker or ""),
+            "VersionIdMarker": version_id_marker or "",
+            "MaxKeys": max_keys,
+            "IsTruncated": next_key_marker is not None,
+            "EncodingType": "url",
+            "Versions": [
+                {
+                    "Key": quote(key.name),
+                    "VersionId": key.version_id if key.version_id is not None else "null",
+                    "IsLatest": getattr(key, "is_latest", False),
+                    "LastModified": key.last_modified_ISO8601,
+                    "ETag": key.etag,
+                    "Size": key.size,
+                    "StorageClass": key.storage_class,
+                    "Owner": owner,
+                }
+                for key in versions
+            ],
+            "DeleteMarkers": [
+                {
+                    "Key": quote(marker.name),
+                    "VersionId": marker.version_id,
+                    "IsLatest": getattr(marker, "is_latest", False),
+                    "LastModified": marker.last_modified_ISO8601,
+                    "Owner": owner,
+                }
+                for marker in delete_markers
+            ],
+        }
+        if common_prefixes:
+            result["CommonPrefixes"] = [{"Prefix": quote(item)} for item in common_prefixes]
+        if next_key_marker is not None:
+            result["NextKeyMarker"] = quote(next_key_marker)
+            result["NextVersionIdMarker"] = next_version_id_marker
+        self.data["Action"] = "ListObjectVersions"
+        return self.serialized(ActionResult(result))
+
+    S3Response.list_object_versions = list_object_versions
+
+
 def apply_all() -> None:
     patch_lambda_configuration()
     patch_alarm_initial_state()
@@ -539,6 +624,7 @@ def apply_all() -> None:
     patch_sqs_redrive_policy_format()
     patch_s3_object_event_delivery()
     patch_sqs_event_source_polling()
+    patch_list_object_versions_encoding()
 
     from standin import cloudtrail, code_signing
 
