@@ -96,6 +96,10 @@ bench-large: setup ## Ways of reading and hashing the 512 MiB object, with the C
 bench-parts: setup ## The handler reading in parts vs a plain read, 64 MiB-2 GiB, at 90 MB/s per connection and unthrottled
 	$(VENV_PY) bench/large_variants.py --parallel
 
+.PHONY: soak
+soak: setup ## A burst of objects through the deployed function, healthy and under injected faults, each trigger mode; exits 1 on any loss (OBJECTS=2000 CONCURRENCY=4 SCENARIO=name MODE=s3)
+	$(VENV_PY) scripts/soak.py $(if $(OBJECTS),--objects $(OBJECTS)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(MODE),--trigger-mode $(MODE))
+
 .PHONY: bench-plan
 bench-plan: setup ## Time `run --all plan` on the local environment with Terragrunt's provider cache off and on
 	$(VENV_PY) bench/plan_cache.py

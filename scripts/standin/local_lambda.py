@@ -63,6 +63,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Empty, Queue
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -76,6 +77,9 @@ from standin.tls import JAVA_TRUSTSTORE_PASSWORD, ensure_tls_files
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / "build" / "local-logs"
+# How long past its timeout an invocation may take before the runner kills it: the runtime's own
+# deadline check and the reply's way back.
+TIMEOUT_GRACE_S = 1.0
 # What the Lambda Python runtime itself provides in /var/runtime.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 # The service principals the runner acts as (standin/authorization.py SERVICE_ACCESS_KEYS).
@@ -219,7 +223,7 @@ class DeployedFunction:
     runtime: str
     handler: str
     memory_mb: int
-    timeout_s: int
+    timeout_s: float
     code_sha256: str
     code_location: str  # where Lambda serves this version's code (GetFunction's Code.Location)
     environment: dict[str, str]
@@ -273,8 +277,21 @@ class Invocation:
 class LocalLambdaService:
     """The Lambda service's part of an S3-triggered invocation, against the stand-in."""
 
-    def __init__(self, endpoint: str, region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        region: str = "us-east-1",
+        *,
+        function_endpoint: str | None = None,
+        timeout_override_s: float | None = None,
+    ) -> None:
+        """``function_endpoint``: where the function's own AWS requests go (default ``endpoint``; the
+        soak harness puts its fault proxy there). ``timeout_override_s``: run every function with
+        this timeout instead of its deployed one (the soak's timeout scenario, in seconds not minutes).
+        """
         self.endpoint = endpoint
+        self.function_endpoint = function_endpoint or endpoint
+        self.timeout_override_s = timeout_override_s
         self.region = region
         self.verify = str(ensure_tls_files().bundle) if endpoint.startswith("https:") else None
         # Reading what was deployed is the service's own business: the account's deployer credentials.
@@ -447,7 +464,7 @@ class LocalLambdaService:
             runtime=config["Runtime"],
             handler=config["Handler"],
             memory_mb=config.get("MemorySize", 128),
-            timeout_s=config.get("Timeout", 3),
+            timeout_s=self.timeout_override_s or config.get("Timeout", 3),
             code_sha256=config["CodeSha256"],
             code_location=response["Code"]["Location"],
             environment=config.get("Environment", {}).get("Variables", {}),
@@ -527,6 +544,10 @@ class LocalLambdaService:
         """A warm execution environment for this function version and code, created on first use."""
         layer_arns = [layer.arn for layer in function.layers]
         cache_key = f"{function.name}:{function.version}:{function.code_sha256}:{layer_arns}"
+        cached = self._environments.get(cache_key)
+        if cached is not None and cached.process.poll() is not None:
+            # Killed at its timeout (or crashed): the next event gets a new environment, a cold start.
+            del self._environments[cache_key]
         if cache_key not in self._environments:
             root = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lambda-")))
             packages = root / "packages"
@@ -564,8 +585,9 @@ class LocalLambdaService:
             invocation.destination = function.failure_destination
             self._deliver_failure(function, invocation)
             return invocation
-        environment = self.execution_environment(function)
         for attempt in range(1 + function.max_retry_attempts):
+            # Per attempt: an environment killed at its timeout is replaced by a new one.
+            environment = self.execution_environment(function)
             started = time.monotonic()
             reply = environment.invoke(event, invocation.request_id)
             duration_ms = (time.monotonic() - started) * 1000
@@ -718,6 +740,7 @@ class ExecutionEnvironment:
         self._unpack(function_zip, layer_zips)
         self._lines: list[str] = []
         self._lock = threading.Lock()
+        self._replies: Queue[str] = Queue()
         self.process: subprocess.Popen | None = None
         # How many SnapStart hooks the init ran ({"before_snapshot": n, "after_restore": m}), or None.
         self.snapstart_hooks: dict[str, int] | None = None
@@ -818,7 +841,7 @@ class ExecutionEnvironment:
             "AWS_SESSION_TOKEN": credentials["aws_session_token"],
             # The network: Lambda reaches AWS; this environment reaches the stand-in instead, over
             # TLS with the stand-in's CA.
-            "AWS_ENDPOINT_URL": self.service.endpoint,
+            "AWS_ENDPOINT_URL": self.service.function_endpoint,
         }
         if self.service.verify:
             env["AWS_CA_BUNDLE"] = self.service.verify
@@ -846,6 +869,7 @@ class ExecutionEnvironment:
                 self.process.wait()
                 raise RunnerError(f"the function failed its init phase:\n{self._drain_logs_text()}")
             self.snapstart_hooks = json.loads(ready).get("snapstart_hooks")
+        threading.Thread(target=self._collect_replies, daemon=True).start()
         init = f"init {time.monotonic() - started:.2f} s"
         if self.snapstart_hooks:
             init += f", SnapStart hooks {self.snapstart_hooks}"
@@ -865,6 +889,11 @@ class ExecutionEnvironment:
         for line in self.process.stderr:
             with self._lock:
                 self._lines.append(line.rstrip("\n"))
+
+    def _collect_replies(self) -> None:
+        for line in self.process.stdout:
+            self._replies.put(line)
+        self._replies.put("")  # end of output: the process exited
 
     def _drain_logs(self) -> list[str]:
         with self._lock:
@@ -895,11 +924,27 @@ class ExecutionEnvironment:
         # The Java invoker takes the bare event and makes its own request ID and deadline.
         self.process.stdin.write(json.dumps(request if self.is_python else event) + "\n")
         self.process.stdin.flush()
-        line = self.process.stdout.readline()
+        try:
+            line = self._replies.get(timeout=self.function.timeout_s + TIMEOUT_GRACE_S)
+        except Empty:
+            return self._time_out(request_id)
         self._flush_logs()
         if not line:
             raise RunnerError(f"the execution environment crashed (exit code {self.process.wait()})")
         return json.loads(line)
+
+    def _time_out(self, request_id: str) -> dict:
+        """Lambda stops an invocation at its timeout: the environment is killed mid-work (nothing after
+        that point runs, so nothing half-done is written by it), the log says so, and the attempt
+        fails as Sandbox.Timedout; the next event gets a new environment."""
+        self.process.kill()
+        self.process.wait()
+        message = f"RequestId: {request_id} Error: Task timed out after {self.function.timeout_s:.2f} seconds"
+        with self._lock:
+            self._lines.append(f"{datetime.now(UTC).isoformat(timespec='milliseconds')} {message}")
+        self._flush_logs()
+        log(f"invocation {request_id} timed out after {self.function.timeout_s:.2f} s; environment killed")
+        return {"ok": False, "errorType": "Sandbox.Timedout", "errorMessage": message}
 
 
 def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str]) -> list[dict]:

@@ -10,6 +10,8 @@ function policies evaluated as in AWS; switching modes is a real apply of every 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from stack_helpers import REGION, no_changes_in_every_unit, outcomes, stack
@@ -17,6 +19,10 @@ from standin.alarms import wait_for_state
 from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
 
 from file_processor.keys import ObjectRef, results_key
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import soak
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +34,9 @@ AWKWARD = "modes/{mode} a b+c%ü.json"
 # The least age thresholds the module accepts (SQS publishes a queue's age once a minute), so the
 # age alarms can be seen firing within a test; the mode's apply sets them, going back restores them.
 LOW_AGE_THRESHOLDS = "{ trigger_queue_oldest_age_seconds = 60, failure_queue_oldest_age_seconds = 60 }"
+# The soak scenarios every trigger mode runs (the ones that change objects or kill invocations run
+# in s3 mode: tests/e2e/test_05_soak.py).
+SOAK_SCENARIOS = ["healthy", "slowdown", "reset", "duplicates"]
 
 
 def apply_mode(local_stack, mode: str | None, **variables: str) -> None:
@@ -37,6 +46,23 @@ def apply_mode(local_stack, mode: str | None, **variables: str) -> None:
     extra_env |= {f"TF_VAR_{name}": value for name, value in variables.items()}
     local_stack.run_all("apply", region=REGION, extra_env=extra_env)
     local_stack.read_outputs()
+
+
+def short_soak(local_stack, mode: str) -> dict:
+    """The short soak (scripts/soak.py, as in test_05_soak.py) in the mode the region is in now."""
+    deployed = soak.deployed_stack(local_stack.standin, REGION, mode, local_stack.env_vars)
+    reports = soak.soak(deployed, SOAK_SCENARIOS, objects=8, concurrency=2, seed=7, max_mib=1)
+    soak.print_table(reports)
+    return {report.name: report for report in reports}
+
+
+def assert_nothing_lost(reports: dict) -> None:
+    assert {name: report.problems for name, report in reports.items()} == {
+        name: [] for name in SOAK_SCENARIOS
+    }
+    assert {name: report.records for name, report in reports.items()} == {name: 8 for name in SOAK_SCENARIOS}
+    assert reports["slowdown"].s3_faults_injected.get("slowdown", 0) > 0
+    assert reports["reset"].s3_faults_injected.get("reset", 0) > 0
 
 
 def dashboard_metrics(local_stack, namespace: str) -> set[tuple[str, tuple]]:
@@ -252,6 +278,15 @@ def test_in_eventbridge_mode_an_event_the_rule_cannot_deliver_ends_in_the_failur
     assert on_dashboard <= emitted_metrics(local_stack, "AWS/Events")
 
 
+def test_in_eventbridge_mode_a_short_soak_loses_nothing_healthy_or_under_s3_faults(local_stack):
+    """Objects with awkward keys, healthy, with S3 throttling and connection resets, and every event
+    delivered twice at once: one whole record per object version, no duplicate."""
+    reports = short_soak(local_stack, "eventbridge")
+
+    assert_nothing_lost(reports)
+    assert reports["duplicates"].outcomes == {"recorded": 8, "already_recorded": 8}
+
+
 def test_in_sqs_mode_batches_give_the_same_records_and_bad_messages_never_block_a_batch(
     local_stack, s3_mode_record
 ):
@@ -286,6 +321,14 @@ def test_in_sqs_mode_batches_give_the_same_records_and_bad_messages_never_block_
         "ApproximateAgeOfOldestMessage",
     }
     assert on_dashboard <= emitted_metrics(local_stack, "AWS/SQS")
+
+
+def test_in_sqs_mode_a_short_soak_loses_nothing_healthy_or_under_s3_faults(local_stack):
+    """The same burst through the queue and the event source mapping's batches."""
+    reports = short_soak(local_stack, "sqs")
+
+    assert_nothing_lost(reports)
+    assert all(report.failures_routed == 0 for report in reports.values())
 
 
 def test_in_sqs_mode_a_message_that_keeps_failing_moves_to_the_failure_queue(local_stack):

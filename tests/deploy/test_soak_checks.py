@@ -1,0 +1,62 @@
+"""scripts/soak.py's checks: what counts as lost, duplicated or half-written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import soak
+
+UPLOADED = [soak.Uploaded("soak/a", "v1", "aa", 1), soak.Uploaded("soak/b", "v2", "bb", 1)]
+VERSIONS = {("soak/a", "v1"), ("soak/b", "v2")}
+
+
+def record(key: str, version: str, sha256: str) -> dict:
+    return {"source": {"key": key, "versionId": version}, "sha256": {"hex": sha256}}
+
+
+def checked(records: list, failures: list, deleted: set | None = None) -> soak.ScenarioReport:
+    report = soak.ScenarioReport("healthy", "s3", objects=2, versions=2, concurrency=2)
+    soak.check(report, UPLOADED, VERSIONS, records, failures, deleted or set())
+    return report
+
+
+def test_a_version_with_neither_record_nor_routed_failure_is_lost():
+    report = checked([("r/a", record("soak/a", "v1", "aa"), "")], [])
+
+    assert report.problems == ["LOST: ('soak/b', 'v2') has no record and no failure in the failure queue"]
+    assert report.records == 1
+
+
+def test_a_routed_failure_or_a_version_deleted_while_read_is_accounted_for():
+    records = [("r/a", record("soak/a", "v1", "aa"), "")]
+
+    assert checked(records, [("soak/b", "v2", "Task timed out after 3.00 seconds")]).problems == []
+    assert checked(records, [], deleted={("soak/b", "v2")}).problems == []
+
+
+def test_two_records_of_one_version_a_wrong_hash_and_a_broken_record_are_each_reported():
+    records = [
+        ("r/a1", record("soak/a", "v1", "aa"), ""),
+        ("r/a2", record("soak/a", "v1", "aa"), ""),
+        ("r/b", record("soak/b", "v2", "ff"), ""),
+        ("r/c", None, "Expecting value: line 1 column 1 (char 0)"),
+    ]
+
+    problems = checked(records, []).problems
+
+    assert problems == [
+        "record r/b of ('soak/b', 'v2') has SHA-256 ff, uploaded bb",
+        "record r/c is not whole: Expecting value: line 1 column 1 (char 0)",
+        "('soak/a', 'v1') has 2 records: ['r/a1', 'r/a2']",
+    ]
+
+
+def test_an_eventbridge_event_and_an_s3_event_name_their_objects_decoded():
+    s3_event = {"Records": [{"s3": {"object": {"key": "soak/with+space+%C3%A9", "versionId": "v1"}}}]}
+    eventbridge_event = {"detail": {"object": {"key": "soak/plus%2Bsign", "version-id": "v2"}}}
+
+    assert soak.failed_objects(s3_event) == [("soak/with space é", "v1")]
+    assert soak.failed_objects(eventbridge_event) == [("soak/plus+sign", "v2")]
