@@ -355,10 +355,14 @@ def existing_versions(s3: Any, bucket: str, prefix: str) -> set[tuple[str, str]]
     }
 
 
-def records_of(s3: Any, results_bucket: str, prefix: str) -> Iterator[tuple[str, dict | None, str]]:
+def records_of(
+    s3: Any, results_bucket: str, trigger_bucket: str, prefix: str
+) -> Iterator[tuple[str, dict | None, str]]:
     """(record key, the record or None when it is not whole JSON, why not) for records of ``prefix``."""
     paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=results_bucket, Prefix="records/"):
+    # The function's records of the trigger bucket only (keys.results_key): other objects in the
+    # results bucket (a test's probe) are not records.
+    for page in paginator.paginate(Bucket=results_bucket, Prefix=f"records/{trigger_bucket}/"):
         for item in page.get("Contents", []):
             body = s3.get_object(Bucket=results_bucket, Key=item["Key"])["Body"].read()
             try:
@@ -514,7 +518,7 @@ def run_scenario(
         report.problems += [f"redrive of {key}: {why}" for key, why in redrive(stack, failures)]
         failures = []  # redriven: each version must now have its record
     versions = existing_versions(stack.s3, stack.trigger_bucket, prefix)
-    records = list(records_of(stack.s3, stack.results_bucket, prefix))
+    records = list(records_of(stack.s3, stack.results_bucket, stack.trigger_bucket, prefix))
     check(report, uploaded, versions, records, failures, deleted)
     return report
 
@@ -621,11 +625,13 @@ def deployed_stack(standin: Any, region: str, trigger_mode: str, env_vars: dict[
     )
 
 
-def apply_mode(trigger_mode: str, env_vars: dict[str, str]) -> None:
-    """Apply live/local with the trigger mode (its variable, as test_06 switches it)."""
+def apply_mode(region: str, trigger_mode: str, env_vars: dict[str, str]) -> None:
+    """Apply the region of live/local the soak runs in, with the trigger mode (its variable, as
+    test_06 switches it)."""
     run_all(
         ENV,
         ["apply"],
+        region=region,
         env_vars={**env_vars, "TG_BACKEND_BOOTSTRAP": "true", "TF_VAR_trigger_mode": trigger_mode},
         echo=False,
     )
@@ -659,8 +665,8 @@ def main(argv: list[str] | None = None) -> int:
             env_vars = standin_env_vars(standin.endpoint)
             bootstrap_local_account(env_vars)
             for mode in args.trigger_mode or TRIGGER_MODES:
-                print(f"==> deploy live/local on the stand-in, trigger mode {mode}", flush=True)
-                apply_mode(mode, env_vars)
+                print(f"==> deploy live/local/{region} on the stand-in, trigger mode {mode}", flush=True)
+                apply_mode(region, mode, env_vars)
                 stack = deployed_stack(standin, region, mode, env_vars)
                 reports += soak(stack, names, args.objects, args.concurrency, args.seed, args.max_size_mib)
         LOCAL_STANDIN_FILE.unlink(missing_ok=True)
