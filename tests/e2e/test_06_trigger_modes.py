@@ -60,7 +60,10 @@ def assert_nothing_lost(reports: dict) -> None:
     assert {name: report.problems for name, report in reports.items()} == {
         name: [] for name in SOAK_SCENARIOS
     }
-    assert {name: report.records for name, report in reports.items()} == {name: 8 for name in SOAK_SCENARIOS}
+    # A reset mid-body may exhaust an event's attempts: then it is routed, not lost.
+    assert {name: report.records + report.failures_routed for name, report in reports.items()} == {
+        name: 8 for name in SOAK_SCENARIOS
+    }
     assert reports["slowdown"].s3_faults_injected.get("slowdown", 0) > 0
     assert reports["reset"].s3_faults_injected.get("reset", 0) > 0
 
