@@ -48,6 +48,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ from release.stack import (
 from standin.alarms import wait_for_state
 from standin.fault_proxy import FaultConfig, running_fault_proxy
 from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
+from standin.patches import percentile
 from standin.server import StandinError, running_standin
 
 ENV = "local"
@@ -444,13 +446,6 @@ def check(
     report.records = sum(len(copies) for copies in recorded.values())
 
 
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 # --- A scenario --------------------------------------------------------------------------------
 
 
@@ -509,12 +504,12 @@ def run_scenario(
 
     failures = drain_failures(stack.sqs, stack.failure_queue_url, prefix)
     report.failures_routed = len(failures)
-    for _, _, reason in failures:
-        report.failure_reasons[reason] = report.failure_reasons.get(reason, 0) + 1
+    report.failure_reasons = dict(Counter(reason for _, _, reason in failures))
     if scenario.expect_failures:
         if not failures:
             report.problems.append("the scenario should have routed failures to the failure queue; none came")
-        check_alarms(stack, report, bool(failures))
+        if failures:
+            check_alarms(stack, report)
         report.problems += [f"redrive of {key}: {why}" for key, why in redrive(stack, failures)]
         failures = []  # redriven: each version must now have its record
     versions = existing_versions(stack.s3, stack.trigger_bucket, prefix)
@@ -529,18 +524,15 @@ def summarise(report: ScenarioReport, deliveries: list[Delivery], budget: int) -
             report.problems.append(f"{delivery.key}: {delivery.attempts} attempts, budget {budget}")
     report.deliveries = len(deliveries)
     report.lambda_retries = sum(max(0, d.attempts - 1) for d in deliveries)
-    for outcome in (o for d in deliveries for o in d.outcomes):
-        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+    report.outcomes = dict(Counter(outcome for d in deliveries for outcome in d.outcomes))
     durations = [d.seconds * 1000 for d in deliveries]
     report.p50_ms = statistics.median(durations) if durations else 0.0
-    report.p99_ms = percentile(durations, 0.99)
+    report.p99_ms = percentile(durations, "p99") or 0.0  # nearest rank, as the p99 alarms
     report.objects_per_second = report.objects / report.seconds if report.seconds else 0.0
 
 
-def check_alarms(stack: Stack, report: ScenarioReport, failures_routed: bool) -> None:
+def check_alarms(stack: Stack, report: ScenarioReport) -> None:
     """Failures routed to the failure queue: the errors and failure-queue-not-empty alarms fire."""
-    if not failures_routed:
-        return
     for suffix in ("errors", "failure-queue-not-empty"):
         name = f"{stack.function_name}-{suffix}"
         state = wait_for_state(stack.cloudwatch, name, "ALARM", timeout_s=90)["StateValue"]

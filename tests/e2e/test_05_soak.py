@@ -5,15 +5,9 @@ per scenario, every trigger mode); this one runs the s3 mode the environment is 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-from stack_helpers import REGION
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
 import soak
+from stack_helpers import REGION
 
 pytestmark = pytest.mark.slow
 

@@ -10,19 +10,14 @@ function policies evaluated as in AWS; switching modes is a real apply of every 
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+import soak
 from stack_helpers import REGION, no_changes_in_every_unit, outcomes, stack
 from standin.alarms import wait_for_state
 from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
 
 from file_processor.keys import ObjectRef, results_key
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-import soak
 
 pytestmark = pytest.mark.slow
 
