@@ -202,6 +202,16 @@ def test_in_eventbridge_mode_a_malformed_object_created_event_ends_in_the_failur
     assert record["requestPayload"]["detail"]["object"]["size"] == "big"
 
 
+def test_in_eventbridge_mode_a_short_soak_loses_nothing_healthy_or_under_s3_faults(local_stack):
+    """Objects with awkward keys, healthy, with S3 throttling and connection resets, and every event
+    delivered twice at once: one whole record per object version, no duplicate. Before the test
+    that removes the rule's invoke permission (only the next apply puts it back)."""
+    reports = short_soak(local_stack, "eventbridge")
+
+    assert_nothing_lost(reports)
+    assert reports["duplicates"].outcomes == {"recorded": 8, "already_recorded": 8}
+
+
 def test_in_eventbridge_mode_an_event_the_rule_cannot_deliver_ends_in_the_failure_queue(local_stack):
     """With the rule's invoke permission gone, EventBridge retries, then sends the event to the
     target's dead-letter queue (the failure queue, whose policy admits only this rule) with its
@@ -243,15 +253,6 @@ def test_in_eventbridge_mode_an_event_the_rule_cannot_deliver_ends_in_the_failur
         "InvocationsSentToDlq",
     }
     assert on_dashboard <= emitted_metrics(local_stack, "AWS/Events")
-
-
-def test_in_eventbridge_mode_a_short_soak_loses_nothing_healthy_or_under_s3_faults(local_stack):
-    """Objects with awkward keys, healthy, with S3 throttling and connection resets, and every event
-    delivered twice at once: one whole record per object version, no duplicate."""
-    reports = short_soak(local_stack, "eventbridge")
-
-    assert_nothing_lost(reports)
-    assert reports["duplicates"].outcomes == {"recorded": 8, "already_recorded": 8}
 
 
 def test_in_sqs_mode_batches_give_the_same_records_and_bad_messages_never_block_a_batch(
