@@ -25,7 +25,7 @@ Checked after each scenario (the harness exits 1 on any miss):
   - every record is whole: valid JSON, valid against record.schema.json, its SHA-256 that of the
     bytes uploaded; no version has two records;
   - retries stayed within the budget: no invocation made more than 1 + maximum_retry_attempts
-    attempts;
+    attempts (sqs: no message received more than the trigger queue's maxReceiveCount times);
   - the alarms that should fire did: after failures routed to the failure queue, the errors and
     failure-queue-not-empty alarms are in ALARM.
 
@@ -110,9 +110,6 @@ class Scenario:
     timeout_override_s: float | None = None
     max_objects: int | None = None  # a scenario whose every object waits out timeouts stays small
     expect_failures: bool = False
-    # The scenarios that change an object or kill an invocation mid-read build the S3 event
-    # themselves (to name the version uploaded): the s3 trigger mode's path.
-    modes: tuple[str, ...] = TRIGGER_MODES
 
 
 SCENARIOS = {
@@ -128,7 +125,6 @@ SCENARIOS = {
             "overwrite",
             FaultConfig(latency_ms=400, operations=("GetObject",)),
             overwrite_share=0.2,
-            modes=("s3",),
         ),
         Scenario(
             "timeout",
@@ -136,7 +132,6 @@ SCENARIOS = {
             timeout_override_s=TIMEOUT_SCENARIO_TIMEOUT_S,
             max_objects=6,
             expect_failures=True,
-            modes=("s3",),
         ),
     )
 }
@@ -154,9 +149,9 @@ class Uploaded:
 class Delivery:
     key: str
     seconds: float
-    attempts: int
-    ok: bool
+    attempts: int  # the invocation's attempts (s3, eventbridge)
     outcomes: list[str]
+    received: list[str] = field(default_factory=list)  # sqs: the message IDs of every batch polled
 
 
 @dataclass
@@ -265,26 +260,21 @@ def deliver(
     start: threading.Barrier | None = None,
     change: Callable[[], None] | None = None,
 ) -> Delivery:
-    """Deliver the event of ``key`` as the bucket's trigger mode does; with ``change``, build the S3
-    event first (naming the version uploaded) and run ``change`` while the function reads it."""
+    """Deliver the event of ``key`` as the bucket's trigger mode does; with ``change``, run it while
+    the function reads the object (the event, made first, names the version uploaded)."""
     service = workers.service()
     if start is not None:
         start.wait()
+    timer = threading.Timer(CHANGE_AFTER_S, change) if change else None
     started = time.monotonic()
-    if change is None:
-        results = process_new_objects(service, bucket, [key])
-        invocations = [result["invocation"] for result in results if result["invocation"] is not None]
-        batches = [result["batch"] for result in results if "batch" in result]
-    else:
-        [target] = service.notification_targets(bucket)
-        function = service.deployed_function(target.function_arn)
-        event = service.s3_event(bucket, key, target)
-        timer = threading.Timer(CHANGE_AFTER_S, change)
-        timer.start()
-        invocations = [service.invoke_async(function, event)]
+    # The bucket has one trigger path (its mode), so one event per key: the change starts once.
+    on_event = (lambda _key: timer.start()) if timer else None
+    results = process_new_objects(service, bucket, [key], on_event=on_event)
+    if timer:
         timer.join()
-        batches = []
     seconds = time.monotonic() - started
+    invocations = [result["invocation"] for result in results if result["invocation"] is not None]
+    batches = [result["batch"] for result in results if "batch" in result]
     outcomes = [
         item["outcome"]
         for invocation in invocations
@@ -294,10 +284,9 @@ def deliver(
     return Delivery(
         key=key,
         seconds=seconds,
-        attempts=max((len(invocation.attempts) for invocation in invocations), default=1 if batches else 0),
-        ok=all(invocation.succeeded for invocation in invocations)
-        and all(batch.reply["ok"] and not batch.failed_ids for batch in batches),
+        attempts=max((len(invocation.attempts) for invocation in invocations), default=0),
         outcomes=outcomes,
+        received=[message_id for batch in batches for message_id in batch.message_ids],
     )
 
 
@@ -380,17 +369,11 @@ def records_of(
 def drain_failures(sqs: Any, queue_url: str, prefix: str) -> list[tuple[str, str | None, str]]:
     """(key, version, reason) of each failed event of ``prefix`` in the failure queue, removed from it."""
     failures = []
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages"):
         for message in messages:
-            body = json.loads(message["Body"])
-            if "requestPayload" in body:  # Lambda's on-failure record of an invocation
-                payload = body["requestPayload"]
-                reason = (body.get("responsePayload") or {}).get("errorMessage") or body["requestContext"][
-                    "condition"
-                ]
-                reason = REQUEST_ID_PREFIX.sub("", reason)  # one reason per kind, not per request
-            else:  # an event EventBridge could not deliver (the rule target's dead-letter queue)
-                payload, reason = body, "EventBridge could not deliver the event"
+            payload, reason = failed_event(message)
             for key, version in failed_objects(payload):
                 if key.startswith(prefix):
                     failures.append((key, version, reason))
@@ -399,6 +382,21 @@ def drain_failures(sqs: Any, queue_url: str, prefix: str) -> list[tuple[str, str
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
         )
     return failures
+
+
+def failed_event(message: dict) -> tuple[dict, str]:
+    """(the event, why it failed) of a failure-queue message, which each trigger path writes its way."""
+    body = json.loads(message["Body"])
+    if "requestPayload" in body:  # Lambda's on-failure record of an invocation (s3, eventbridge)
+        reason = (body.get("responsePayload") or {}).get("errorMessage") or body["requestContext"][
+            "condition"
+        ]
+        return body["requestPayload"], REQUEST_ID_PREFIX.sub("", reason)  # one reason per kind
+    if "detail" in body:  # an event the rule could not deliver (its target's dead-letter queue)
+        code = message.get("MessageAttributes", {}).get("ERROR_CODE", {}).get("StringValue", "unknown")
+        return body, f"EventBridge could not deliver the event ({code})"
+    # sqs: the trigger queue moved the S3 event here after its maxReceiveCount receives
+    return body, "not processed within the trigger queue's maxReceiveCount receives (redrive)"
 
 
 def failed_objects(event: dict) -> list[tuple[str, str | None]]:
@@ -435,6 +433,9 @@ def check(
                 f"record {record_key} of {version} has SHA-256 {digest}, uploaded {item.sha256}"
             )
     failed = {(key, version): reason for key, version, reason in failures}
+    report.problems += [
+        f"{version} was routed without a reason" for version, why in failed.items() if not why
+    ]
     for version in sorted(set(expected) | versions):
         if version in deleted and version not in recorded:
             continue  # deleted for good while it was read: object_missing, nothing left to record
@@ -454,7 +455,7 @@ class Stack:
     endpoint: str
     region: str
     trigger_mode: str
-    retry_budget: int  # the function's maximum_retry_attempts
+    attempt_budget: int  # 1 + the function's maximum_retry_attempts; sqs: the queue's maxReceiveCount
     trigger_bucket: str
     results_bucket: str
     failure_queue_url: str
@@ -500,7 +501,7 @@ def run_scenario(
         }
     uploaded += new_versions
     report.versions = len(uploaded)
-    summarise(report, deliveries, 1 + stack.retry_budget)
+    summarise(report, deliveries, stack.attempt_budget)
 
     failures = drain_failures(stack.sqs, stack.failure_queue_url, prefix)
     report.failures_routed = len(failures)
@@ -519,11 +520,16 @@ def run_scenario(
 
 
 def summarise(report: ScenarioReport, deliveries: list[Delivery], budget: int) -> None:
-    for delivery in deliveries:
-        if delivery.attempts > budget:
-            report.problems.append(f"{delivery.key}: {delivery.attempts} attempts, budget {budget}")
+    """Attempts per event against the budget: an invocation's attempts (s3, eventbridge: Lambda's
+    retries), or how many batches received a message (sqs: the trigger queue's receives)."""
+    receives = Counter(message_id for delivery in deliveries for message_id in delivery.received)
+    attempts = [(delivery.key, delivery.attempts) for delivery in deliveries if not delivery.received]
+    attempts += [(f"message {message_id}", count) for message_id, count in receives.items()]
+    for event, count in attempts:
+        if count > budget:
+            report.problems.append(f"{event}: {count} attempts, budget {budget}")
     report.deliveries = len(deliveries)
-    report.lambda_retries = sum(max(0, d.attempts - 1) for d in deliveries)
+    report.lambda_retries = sum(max(0, count - 1) for _, count in attempts)
     report.outcomes = dict(Counter(outcome for d in deliveries for outcome in d.outcomes))
     durations = [d.seconds * 1000 for d in deliveries]
     report.p50_ms = statistics.median(durations) if durations else 0.0
@@ -546,10 +552,17 @@ def redrive(stack: Stack, failures: list[tuple[str, str | None, str]]) -> list[t
     problems = []
     with LocalLambdaService(stack.endpoint, stack.region) as service:
         for key in sorted({key for key, _, _ in failures}):
-            [result] = process_new_objects(service, stack.trigger_bucket, [key])
-            if not result["invocation"].succeeded:
+            results = process_new_objects(service, stack.trigger_bucket, [key])
+            if not results or not all(map(succeeded, results)):
                 problems.append((key, "failed again without faults"))
     return problems
+
+
+def succeeded(result: dict) -> bool:
+    """A delivery of process_new_objects: an invocation (s3, eventbridge) or an SQS batch."""
+    if "batch" in result:
+        return result["batch"].reply["ok"] and not result["batch"].failed_ids
+    return result["invocation"] is not None and result["invocation"].succeeded
 
 
 # --- Output ------------------------------------------------------------------------------------
@@ -579,11 +592,6 @@ def soak(
     reports = []
     for name in names:
         scenario = SCENARIOS[name]
-        if stack.trigger_mode not in scenario.modes:
-            print(
-                f"==> {stack.trigger_mode}/{name}: skipped (runs in trigger mode {', '.join(scenario.modes)})"
-            )
-            continue
         print(f"==> {stack.trigger_mode}/{name}: {objects} objects, concurrency {concurrency}", flush=True)
         report = run_scenario(stack, scenario, objects, concurrency, seed, max_mib)
         print(
@@ -599,20 +607,28 @@ def deployed_stack(standin: Any, region: str, trigger_mode: str, env_vars: dict[
     buckets = unit_outputs(ENV, region, "buckets", env_vars)
     function = unit_outputs(ENV, region, "function", env_vars)
     awslambda = standin.client("lambda", region)
-    invoke_config = awslambda.get_function_event_invoke_config(
-        FunctionName=function["function_name"], Qualifier=function["alias_name"]
-    )
+    sqs = standin.client("sqs", region)
+    if trigger_mode == "sqs":  # the event source mapping retries by receiving the message again
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=function["trigger_queue_url"], AttributeNames=["RedrivePolicy"]
+        )["Attributes"]
+        attempt_budget = int(json.loads(attributes["RedrivePolicy"])["maxReceiveCount"])
+    else:
+        invoke_config = awslambda.get_function_event_invoke_config(
+            FunctionName=function["function_name"], Qualifier=function["alias_name"]
+        )
+        attempt_budget = 1 + int(invoke_config["MaximumRetryAttempts"])
     return Stack(
         endpoint=standin.endpoint,
         region=region,
         trigger_mode=trigger_mode,
-        retry_budget=int(invoke_config["MaximumRetryAttempts"]),
+        attempt_budget=attempt_budget,
         trigger_bucket=buckets["trigger_bucket_name"],
         results_bucket=buckets["results_bucket_name"],
         failure_queue_url=function["failure_queue_url"],
         function_name=function["function_name"],
         s3=standin.client("s3", region),
-        sqs=standin.client("sqs", region),
+        sqs=sqs,
         cloudwatch=standin.client("cloudwatch", region),
     )
 

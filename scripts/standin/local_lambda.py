@@ -60,6 +60,7 @@ import urllib.error
 import urllib.request
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -899,7 +900,12 @@ class ExecutionEnvironment:
         return {"ok": False, "errorType": "Sandbox.Timedout", "errorMessage": message}
 
 
-def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str]) -> list[dict]:
+def process_new_objects(
+    service: LocalLambdaService,
+    bucket: str,
+    keys: list[str],
+    on_event: Callable[[str], None] | None = None,
+) -> list[dict]:
     """Deliver an ObjectCreated event for each key the way the bucket's notification says.
 
     Lambda configurations invoke their function (one result per key and function); queue
@@ -907,6 +913,8 @@ def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str
     batches (one result per batch, with ``batch``); with EventBridge on, every matching rule
     delivers the ``Object Created`` event to its Lambda targets (one result per key and rule target,
     with ``rule``). Every result has ``invocation`` (None when the event never reached the function).
+    ``on_event(key)`` runs once the key's event is made (for a queue, sent) and before it is
+    delivered: what a test does to the object while the function reads it.
     """
     from standin import event_sources
 
@@ -928,15 +936,21 @@ def process_new_objects(service: LocalLambdaService, bucket: str, keys: list[str
             # Resolved per event: an alias with weighted routing picks a version each time.
             function = service.deployed_function(target.function_arn)
             event = service.s3_event(bucket, key, target)
+            if on_event:
+                on_event(key)
             invocation = service.invoke_async(function, event)
             results.append(
                 {"key": key, "function": function.name, "version": function.version, "invocation": invocation}
             )
         for queue in matching_queues:
             event_sources.send_to_queue(service, bucket, key, queue)
+            if on_event:
+                on_event(key)
             queued.add(queue.queue_arn)
         if eventbridge:
             event = event_sources.object_created_event(service, bucket, key)
+            if on_event:
+                on_event(key)
             for delivery in event_sources.deliver_to_eventbridge(service, event):
                 results.append(
                     {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -60,3 +61,52 @@ def test_an_eventbridge_event_and_an_s3_event_name_their_objects_decoded():
 
     assert soak.failed_objects(s3_event) == [("soak/with space é", "v1")]
     assert soak.failed_objects(eventbridge_event) == [("soak/plus+sign", "v2")]
+
+
+def test_a_routed_failure_must_say_why():
+    records = [("r/a", record("soak/a", "v1", "aa"), "")]
+
+    assert checked(records, [("soak/b", "v2", "")]).problems == [
+        "('soak/b', 'v2') was routed without a reason"
+    ]
+
+
+def test_each_trigger_path_s_failure_message_gives_its_event_and_reason():
+    s3_event = {"Records": [{"s3": {"object": {"key": "soak/a", "versionId": "v1"}}}]}
+    destination_record = {
+        "requestContext": {"condition": "RetriesExhausted"},
+        "requestPayload": s3_event,
+        "responsePayload": {"errorMessage": "RequestId: 1f2e Error: Task timed out after 3.00 seconds"},
+    }
+    undeliverable = {"detail": {"object": {"key": "soak/b"}}}
+    attributes = {"ERROR_CODE": {"DataType": "String", "StringValue": "NO_PERMISSIONS"}}
+
+    assert soak.failed_event({"Body": json.dumps(destination_record)}) == (
+        s3_event,
+        "Task timed out after 3.00 seconds",
+    )
+    assert soak.failed_event({"Body": json.dumps(undeliverable), "MessageAttributes": attributes}) == (
+        undeliverable,
+        "EventBridge could not deliver the event (NO_PERMISSIONS)",
+    )
+    assert soak.failed_event({"Body": json.dumps(s3_event)}) == (
+        s3_event,
+        "not processed within the trigger queue's maxReceiveCount receives (redrive)",
+    )
+
+
+def test_retries_are_counted_per_invocation_or_per_message_received_and_held_to_the_budget():
+    deliveries = [
+        soak.Delivery("soak/a", 1.0, attempts=3, outcomes=["recorded"]),
+        soak.Delivery("soak/a", 1.0, attempts=1, outcomes=["already_recorded"]),  # its duplicate
+        soak.Delivery("soak/b", 1.0, attempts=4, outcomes=[]),
+        soak.Delivery("soak/c", 1.0, attempts=0, outcomes=[], received=["m1", "m2", "m1"]),
+        soak.Delivery("soak/d", 1.0, attempts=0, outcomes=[], received=["m1", "m1", "m1"]),
+    ]
+    report = soak.ScenarioReport("reset", "s3", objects=4, versions=4, concurrency=2)
+
+    soak.summarise(report, deliveries, budget=3)
+
+    assert report.problems == ["soak/b: 4 attempts, budget 3", "message m1: 5 attempts, budget 3"]
+    assert report.lambda_retries == 2 + 3 + 4  # a: 2, b: 3, m1: 4, m2: 0
+    assert report.outcomes == {"recorded": 1, "already_recorded": 1}

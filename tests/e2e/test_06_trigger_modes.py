@@ -29,9 +29,10 @@ AWKWARD = "modes/{mode} a b+c%ü.json"
 # The least age thresholds the module accepts (SQS publishes a queue's age once a minute), so the
 # age alarms can be seen firing within a test; the mode's apply sets them, going back restores them.
 LOW_AGE_THRESHOLDS = "{ trigger_queue_oldest_age_seconds = 60, failure_queue_oldest_age_seconds = 60 }"
-# The soak scenarios every trigger mode runs (the ones that change objects or kill invocations run
-# in s3 mode: tests/e2e/test_05_soak.py).
-SOAK_SCENARIOS = ["healthy", "slowdown", "reset", "duplicates"]
+# The soak scenarios this file runs in each mode (tests/e2e/test_05_soak.py runs all of them in s3
+# mode): S3 faults, duplicates, objects changed while read, invocations killed at their timeout.
+SOAK_SCENARIOS = ["healthy", "slowdown", "reset", "duplicates", "overwrite", "timeout"]
+SOAK_OBJECTS = 10  # with seed 7 the overwrite scenario changes objects in both modes (2 and 4)
 
 
 def apply_mode(local_stack, mode: str | None, **variables: str) -> None:
@@ -46,7 +47,7 @@ def apply_mode(local_stack, mode: str | None, **variables: str) -> None:
 def short_soak(local_stack, mode: str) -> dict:
     """The short soak (scripts/soak.py, as in test_05_soak.py) in the mode the region is in now."""
     deployed = soak.deployed_stack(local_stack.standin, REGION, mode, local_stack.env_vars)
-    reports = soak.soak(deployed, SOAK_SCENARIOS, objects=8, concurrency=2, seed=7, max_mib=1)
+    reports = soak.soak(deployed, SOAK_SCENARIOS, objects=SOAK_OBJECTS, concurrency=2, seed=7, max_mib=1)
     soak.print_table(reports)
     return {report.name: report for report in reports}
 
@@ -56,11 +57,18 @@ def assert_nothing_lost(reports: dict) -> None:
         name: [] for name in SOAK_SCENARIOS
     }
     # A reset mid-body may exhaust an event's attempts: then it is routed, not lost.
-    assert {name: report.records + report.failures_routed for name, report in reports.items()} == {
-        name: 8 for name in SOAK_SCENARIOS
+    plain = ["healthy", "slowdown", "reset", "duplicates"]
+    assert {name: reports[name].records + reports[name].failures_routed for name in plain} == {
+        name: SOAK_OBJECTS for name in plain
     }
     assert reports["slowdown"].s3_faults_injected.get("slowdown", 0) > 0
     assert reports["reset"].s3_faults_injected.get("reset", 0) > 0
+    # Overwritten objects added versions, each with its record (soak.check: or deleted while read).
+    assert reports["overwrite"].versions > SOAK_OBJECTS
+    # Every attempt killed mid-object: routed to the failure queue, alarms, then redriven and recorded.
+    timeout = reports["timeout"]
+    assert (timeout.objects, timeout.failures_routed, timeout.records) == (6, 6, 6)
+    assert set(timeout.alarms.values()) == {"ALARM"}
 
 
 def dashboard_metrics(local_stack, namespace: str) -> set[tuple[str, tuple]]:
@@ -202,14 +210,20 @@ def test_in_eventbridge_mode_a_malformed_object_created_event_ends_in_the_failur
     assert record["requestPayload"]["detail"]["object"]["size"] == "big"
 
 
-def test_in_eventbridge_mode_a_short_soak_loses_nothing_healthy_or_under_s3_faults(local_stack):
-    """Objects with awkward keys, healthy, with S3 throttling and connection resets, and every event
-    delivered twice at once: one whole record per object version, no duplicate. Before the test
+def test_in_eventbridge_mode_a_short_soak_loses_nothing_healthy_or_under_faults(local_stack):
+    """Objects with awkward keys, healthy, with S3 throttling and connection resets, every event
+    delivered twice at once, objects changed while read and invocations killed at their timeout:
+    one whole record per object version or its failure routed, no duplicate. Before the test
     that removes the rule's invoke permission (only the next apply puts it back)."""
     reports = short_soak(local_stack, "eventbridge")
 
     assert_nothing_lost(reports)
-    assert reports["duplicates"].outcomes == {"recorded": 8, "already_recorded": 8}
+    assert reports["duplicates"].outcomes == {"recorded": SOAK_OBJECTS, "already_recorded": SOAK_OBJECTS}
+    # Lambda's two retries of each event, every one killed at the timeout.
+    assert reports["timeout"].lambda_retries == 6 * 2
+    assert reports["timeout"].failure_reasons == {
+        f"Task timed out after {soak.TIMEOUT_SCENARIO_TIMEOUT_S:.2f} seconds": 6
+    }
 
 
 def test_in_eventbridge_mode_an_event_the_rule_cannot_deliver_ends_in_the_failure_queue(local_stack):
@@ -291,12 +305,19 @@ def test_in_sqs_mode_batches_give_the_same_records_and_bad_messages_never_block_
     assert on_dashboard <= emitted_metrics(local_stack, "AWS/SQS")
 
 
-def test_in_sqs_mode_a_short_soak_loses_nothing_healthy_or_under_s3_faults(local_stack):
-    """The same burst through the queue and the event source mapping's batches."""
+def test_in_sqs_mode_a_short_soak_loses_nothing_healthy_or_under_faults(local_stack):
+    """The same bursts and faults through the queue and the event source mapping's batches."""
     reports = short_soak(local_stack, "sqs")
 
     assert_nothing_lost(reports)
-    assert all(report.failures_routed == 0 for report in reports.values())
+    assert all(reports[name].failures_routed == 0 for name in ("healthy", "slowdown", "duplicates"))
+    # A batch killed at the timeout comes back whole; each message is received max_receive_count
+    # (5) times, then the queue moves it to the failure queue (a message that shared its batch, such
+    # as S3's s3:TestEvent, may be retried with it, so at least).
+    assert reports["timeout"].lambda_retries >= 6 * 4
+    assert reports["timeout"].failure_reasons == {
+        "not processed within the trigger queue's maxReceiveCount receives (redrive)": 6
+    }
 
 
 def test_in_sqs_mode_a_message_that_keeps_failing_moves_to_the_failure_queue(local_stack):
