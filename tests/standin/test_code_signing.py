@@ -4,7 +4,9 @@ Enforce deploys only packages signed by an allowed, unrevoked profile version.""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import io
 import json
 import subprocess
@@ -16,7 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from release.stack import CLI_CONFIG, TOOLS_BIN, toolchain_env
+from release.stack import CLI_CONFIG, TOOLS_BIN, standin_env_vars, toolchain_env
 from standin_helpers import unique
 
 ACCOUNT = "123456789012"
@@ -127,6 +129,39 @@ def test_a_signing_job_signs_the_source_version_into_the_destination_prefix(stan
     ).read("handler.py")
     listed = standin.client("signer").list_signing_jobs(status="Succeeded")["jobs"]
     assert job["jobId"] in {listed_job["jobId"] for listed_job in listed}
+
+
+def test_signed_function_and_layer_versions_name_their_job_and_lead_back_to_the_unsigned_package(
+    standin, setup
+):
+    """What release/live.py's promotion evidence follows: SigningJobArn on the function version
+    and on the layer version, then the job's source object version and its SHA-256. Unsigned code
+    is its own package."""
+    from release.live import package_sha256
+
+    awslambda = standin.client("lambda")
+    layer_body = package("VALUE = 1\n")
+    layer_job = sign(standin, setup["bucket"], setup["profile"]["name"], layer_body)
+    layer = awslambda.publish_layer_version(LayerName=unique("signed-layer"), Content=signed_code(layer_job))
+    function_job = sign(standin, setup["bucket"], setup["profile"]["name"])
+    config = code_signing_config(standin, [setup["profile"]["version_arn"]], "Enforce")
+    created = create_function(standin, setup, config, signed_code(function_job))
+    content = awslambda.get_layer_version(
+        LayerName=layer["LayerArn"].rsplit(":", 1)[-1], VersionNumber=layer["Version"]
+    )["Content"]
+    env_vars = standin_env_vars(standin.endpoint)
+
+    def base64_sha256(body: bytes) -> str:
+        return base64.b64encode(hashlib.sha256(body).digest()).decode()
+
+    assert content["SigningJobArn"].endswith("/" + layer_job["jobId"])
+    assert content["SigningProfileVersionArn"] == setup["profile"]["version_arn"]
+    assert content["CodeSha256"] != base64_sha256(layer_body)  # Lambda holds the signed bytes
+    assert package_sha256(content, "local", "us-east-1", env_vars) == base64_sha256(layer_body)
+    assert created["SigningJobArn"].endswith("/" + function_job["jobId"])
+    assert package_sha256(created, "local", "us-east-1", env_vars) == base64_sha256(package())
+    unsigned = {"CodeSha256": base64_sha256(b"any"), "SigningJobArn": None}
+    assert package_sha256(unsigned, "local", "us-east-1", env_vars) == base64_sha256(b"any")
 
 
 def test_a_signing_job_needs_a_versioned_source_and_a_zip_with_content(standin, setup):
