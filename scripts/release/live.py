@@ -11,6 +11,12 @@ job (``SigningJobArn``), Signer names the job's source object version, and S3 ho
 SHA-256 (the checksum the upload stored). Unsigned code (only where signing is not enforced) is
 compared by its ``CodeSha256`` itself.
 
+The source version does not live as long as the Lambda version it became: a new build replaces the
+content-addressed package object (Terraform deletes every version of the old key), and a rollback
+moves the alias back to a version whose package is gone. Then the job's source key is the evidence:
+it is ``<sha256>.zip``, written by the module only after its precondition checked the file's
+SHA-256. While the object exists, its stored checksum is read, so a key whose bytes disagree shows.
+
 The function's name comes from the function unit's outputs (the only thing state is asked);
 credentials are the caller's (CI: the environment's read-only plan role; locally: the stand-in).
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +94,14 @@ class RegionBuild:
         return found
 
 
+CONTENT_ADDRESS = re.compile(r"(?:^|/)([0-9a-f]{64})\.zip$")
+GONE = {"404", "NoSuchKey", "NoSuchVersion"}
+
+
+class ProvenanceError(RuntimeError):
+    """The code a version runs cannot be traced to a package."""
+
+
 def package_sha256(
     code: dict[str, Any], env: str, region: str, env_vars: dict[str, str] | None = None
 ) -> str:
@@ -97,15 +112,34 @@ def package_sha256(
         return code["CodeSha256"]
     job = aws_client(env, region, "signer", env_vars).describe_signing_job(jobId=job_arn.rsplit("/", 1)[-1])
     source = job["source"]["s3"]
-    s3 = aws_client(env, region, "s3", env_vars)
-    head = s3.head_object(
-        Bucket=source["bucketName"], Key=source["key"], VersionId=source["version"], ChecksumMode="ENABLED"
-    )
+    stored = stored_sha256(aws_client(env, region, "s3", env_vars), source)
+    if stored is not None:
+        return stored
+    addressed = CONTENT_ADDRESS.search(source["key"])
+    if addressed is None:
+        raise ProvenanceError(
+            f"signing job {job['jobId']} signed s3://{source['bucketName']}/{source['key']} "
+            f"(version {source['version']}), which is gone and whose key names no SHA-256"
+        )
+    return hex_to_base64(addressed.group(1))
+
+
+def stored_sha256(s3: Any, source: dict[str, str]) -> str | None:
+    """Base64 SHA-256 of one object version as S3 holds it; None when that version is gone."""
+    from botocore.exceptions import ClientError
+
+    where = {"Bucket": source["bucketName"], "Key": source["key"], "VersionId": source["version"]}
+    try:
+        head = s3.head_object(**where, ChecksumMode="ENABLED")
+    except ClientError as error:
+        if error.response["Error"]["Code"] in GONE:
+            return None
+        raise
     checksum = head.get("ChecksumSHA256", "")
     if checksum and "-" not in checksum:  # a whole-object checksum, not one of parts
         return checksum
     digest = hashlib.sha256()
-    body = s3.get_object(Bucket=source["bucketName"], Key=source["key"], VersionId=source["version"])["Body"]
+    body = s3.get_object(**where)["Body"]
     for chunk in iter(lambda: body.read(1 << 20), b""):
         digest.update(chunk)
     return base64.b64encode(digest.digest()).decode()
