@@ -64,7 +64,7 @@ locals {
   real_provider_settings = "\n  allowed_account_ids = [\"${local.account_id}\"]\n"
 
   # Local stand-in (moto server): no real credentials, path-style S3, every service on one port.
-  local_services = ["cloudwatch", "ec2", "events", "iam", "kms", "lambda", "logs", "s3", "sns", "sqs", "sts"]
+  local_services = ["cloudwatch", "ec2", "events", "iam", "kms", "lambda", "logs", "s3", "signer", "sns", "sqs", "sts"]
   local_provider_settings = join("\n", concat(
     [
       "",

@@ -3,7 +3,8 @@
 
 locals {
   build       = jsondecode(file(find_in_parent_folders("build.json")))
-  vpc_enabled = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals.vpc_enabled
+  env         = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+  vpc_enabled = local.env.vpc_enabled
 }
 
 terraform {
@@ -41,7 +42,8 @@ dependency "layer" {
   config_path = "${get_terragrunt_dir()}/../layer"
 
   mock_outputs = {
-    layer_version_arn = "arn:aws:lambda:eu-central-1:111111111111:layer:mock:1"
+    layer_version_arn           = "arn:aws:lambda:eu-central-1:111111111111:layer:mock:1"
+    signing_profile_version_arn = "arn:aws:signer:eu-central-1:111111111111:/signing-profiles/mock_profile/0000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
@@ -80,6 +82,9 @@ inputs = {
   runtime               = local.build.runtime
   architecture          = local.build.architecture
   handler               = local.build.handler
-  # The Java variant exists for its cold starts: it always runs with SnapStart.
-  snapstart_enabled = startswith(local.build.runtime, "java")
+  # Signed with the profile that signed the layer; the function deploys nothing else (Enforce).
+  signing_profile_version_arn = dependency.layer.outputs.signing_profile_version_arn
+  # The Java variant exists for its cold starts: it always runs with SnapStart. The Python function
+  # runs with it where env.hcl's settings say snapstart_enabled = true (README "SnapStart").
+  snapstart_enabled = startswith(local.build.runtime, "java") || lookup(local.env.settings, "snapstart_enabled", false)
 }

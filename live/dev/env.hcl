@@ -26,5 +26,8 @@ locals {
     alarm_email_addresses = ["oncall@example.com"]
     # At most this many invocations at once; more are throttled (alarm) and retried by Lambda.
     reserved_concurrent_executions = 5
+    # SnapStart for the Python function (README "SnapStart"): cold starts from a primed snapshot,
+    # billed per version cached and per restore. The Java variant always runs with it.
+    snapstart_enabled = false
   }
 }

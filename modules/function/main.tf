@@ -14,10 +14,9 @@ locals {
   kms_enabled       = var.kms_key_arn != null
 
   # Content-addressed, like the layer: unchanged code is never uploaded or deployed again.
-  package_s3_key      = "functions/${var.function_name}/${var.package_sha256}${local.package_extension}"
-  package_extension   = endswith(var.package_path, ".jar") ? ".jar" : ".zip"
-  actual_sha256       = try(filesha256(var.package_path), null)
-  actual_base64sha256 = try(filebase64sha256(var.package_path), null)
+  package_s3_key    = "functions/${var.function_name}/${var.package_sha256}${local.package_extension}"
+  package_extension = endswith(var.package_path, ".jar") ? ".jar" : ".zip"
+  actual_sha256     = try(filesha256(var.package_path), null)
 
   trigger_bucket_arn = "arn:${local.partition}:s3:::${var.trigger_bucket_name}"
   log_group_name     = "/aws/lambda/${var.function_name}"
@@ -105,7 +104,6 @@ data "aws_subnet" "vpc" {
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to an on-failure destination (the SQS queue in failures.tf), which receives the full invocation record; a dead_letter_config would only get the event.
   #checkov:skip=CKV_AWS_117:VPC attachment is chosen per environment (env.hcl vpc_enabled: the network unit's subnets and group, on in staging, prod and local); dev runs in Lambda's own network, calling only S3 over TLS.
-  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile that this repository cannot create offline; packages are content-addressed and checked against the recorded SHA-256 instead.
   #checkov:skip=CKV_AWS_173:Environment variables are encrypted with var.kms_key_arn when set, with an AWS-managed key otherwise; they hold no secrets.
   function_name = var.function_name
   description   = "Records the metadata of every object created in ${var.trigger_bucket_name}"
@@ -118,11 +116,12 @@ resource "aws_lambda_function" "this" {
   layers        = var.layer_arns
   kms_key_arn   = var.kms_key_arn
 
-  s3_bucket = aws_s3_object.package.bucket
-  s3_key    = aws_s3_object.package.key
-  # The real Base64 SHA-256 Lambda reports as CodeSha256 (not the virtual source_code_hash): a
-  # change of the package updates the function, and so does code changed behind Terraform's back.
-  code_sha256 = local.actual_base64sha256
+  # The signed copy of the package (signing.tf): a new package is a new signed key, which updates
+  # the function. Code changed behind Terraform's back is refused by Lambda unless signed by the
+  # profile; what a version really runs is read back through its signing job (release/live.py).
+  s3_bucket               = aws_signer_signing_job.package.signed_object[0].s3[0].bucket
+  s3_key                  = aws_signer_signing_job.package.signed_object[0].s3[0].key
+  code_signing_config_arn = aws_lambda_code_signing_config.this.arn
 
   publish                        = true
   reserved_concurrent_executions = coalesce(var.reserved_concurrent_executions, -1)

@@ -29,8 +29,18 @@ output "live_version" {
 }
 
 output "code_sha256" {
-  description = "Base64 SHA-256 of the deployed package as Lambda reports it (CodeSha256)."
+  description = "Base64 SHA-256 of the deployed, signed package as Lambda reports it (CodeSha256). The unsigned package it was signed from is package_sha256, found from the signing job (scripts/release/live.py)."
   value       = aws_lambda_function.this.code_sha256
+}
+
+output "code_signing_config_arn" {
+  description = "ARN of the function's code signing configuration (Enforce, the region's signing profile version only)."
+  value       = aws_lambda_code_signing_config.this.arn
+}
+
+output "signing_job_id" {
+  description = "ID of the signing job that signed the deployed package (DescribeSigningJob names the source object version)."
+  value       = aws_signer_signing_job.package.job_id
 }
 
 output "package_sha256" {

@@ -22,6 +22,17 @@ variable "role_arn" {
   }
 }
 
+variable "signing_profile_version_arn" {
+  description = "Version ARN of the region's signing profile (the layer module's signing_profile_version_arn): the package is signed with it, and the code signing configuration (Enforce) allows only code and layers it signed."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:signer:[a-z0-9-]+:\\d{12}:/signing-profiles/[A-Za-z0-9_]{2,64}/[A-Za-z0-9]{1,64}$", var.signing_profile_version_arn))
+    error_message = "signing_profile_version_arn must be a signing profile version ARN (arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>)."
+  }
+}
+
 variable "artifacts_bucket_name" {
   description = "Name of the bucket the function package is uploaded to (the buckets module's artifacts bucket)."
   type        = string

@@ -297,6 +297,31 @@ resource "aws_iam_role_policy_attachment" "deploy_triggers" {
   policy_arn = aws_iam_policy.deploy_triggers[each.key].arn
 }
 
+resource "aws_iam_policy" "deploy_signing" {
+  for_each = var.environments
+
+  name        = "${local.role_names[each.key].deploy}-signing"
+  path        = var.role_path
+  description = "Code signing of ${each.key}: its signing profiles and jobs, and its functions' code signing configurations"
+  policy      = data.aws_iam_policy_document.deploy_signing[each.key].json
+  tags        = merge(var.tags, { Environment = each.key, Purpose = "github-actions-deploy" })
+
+  lifecycle {
+    precondition {
+      # A managed policy may hold 6,144 characters without whitespace.
+      condition     = length(jsonencode(jsondecode(data.aws_iam_policy_document.deploy_signing[each.key].json))) <= 6144
+      error_message = "The deploy role's signing policy of ${each.key} exceeds IAM's 6,144-character managed-policy limit: split the environment's regions across accounts."
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_signing" {
+  for_each = var.environments
+
+  role       = aws_iam_role.deploy[each.key].name
+  policy_arn = aws_iam_policy.deploy_signing[each.key].arn
+}
+
 resource "aws_iam_role" "plan" {
   for_each = local.plan_environments
 

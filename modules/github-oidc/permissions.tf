@@ -36,6 +36,11 @@ locals {
       # ARN carries only a UUID (lambda:FunctionArn narrows it to this environment's functions).
       rules                 = [for region in environment.regions : "arn:${local.partition}:events:${region}:${local.account_id}:rule/${var.project}-${name}-*"]
       event_source_mappings = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:event-source-mapping:*"]
+      # Code signing (modules/layer/signing.tf, modules/function/signing.tf): profiles are named
+      # after the layer with "_" for "-"; jobs and code signing configurations carry only an ID.
+      signing_profiles     = [for region in environment.regions : "arn:${local.partition}:signer:${region}:${local.account_id}:/signing-profiles/${replace(var.project, "-", "_")}_${replace(name, "-", "_")}_*"]
+      signing_jobs         = [for region in environment.regions : "arn:${local.partition}:signer:${region}:${local.account_id}:/signing-jobs/*"]
+      code_signing_configs = [for region in environment.regions : "arn:${local.partition}:lambda:${region}:${local.account_id}:code-signing-config:*"]
     }
   }
 
@@ -686,8 +691,9 @@ data "aws_iam_policy_document" "plan" {
 
   statement {
     # Refreshing the package objects; uploads and records in the other buckets stay unreadable.
+    # A version by its ID: the source of a signing job, the promotion's live evidence.
     sid       = "ReadArtifactsPackages"
-    actions   = ["s3:GetObject", "s3:GetObjectTagging"]
+    actions   = ["s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion"]
     resources = local.scopes[each.key].artifact_objects
 
     condition {
@@ -707,6 +713,25 @@ data "aws_iam_policy_document" "plan" {
     sid       = "ReadLayersAndFunctions"
     actions   = ["lambda:Get*", "lambda:List*"]
     resources = concat(local.scopes[each.key].functions, local.scopes[each.key].layers)
+  }
+
+  statement {
+    sid       = "ReadSigningProfiles"
+    actions   = ["signer:GetSigningProfile", "signer:ListTagsForResource"]
+    resources = local.scopes[each.key].signing_profiles
+  }
+
+  statement {
+    # Which package version a deployed version was signed from (scripts/release/live.py).
+    sid       = "ReadSigningJobs"
+    actions   = ["signer:DescribeSigningJob"]
+    resources = local.scopes[each.key].signing_jobs
+  }
+
+  statement {
+    sid       = "ReadCodeSigningConfigs"
+    actions   = ["lambda:GetCodeSigningConfig", "lambda:ListTags"]
+    resources = local.scopes[each.key].code_signing_configs
   }
 
   statement {
@@ -880,4 +905,79 @@ data "aws_iam_policy_document" "deploy_triggers" {
     resources = local.scopes[each.key].event_source_mappings
   }
 
+}
+
+# Code signing (modules/layer/signing.tf, modules/function/signing.tf): a managed policy of its own,
+# as the inline deploy policy is near IAM's limit.
+data "aws_iam_policy_document" "deploy_signing" {
+  for_each = var.environments
+
+  statement {
+    # The environment's signing profiles, and signing with them. Signer reads the source and writes
+    # the signed copy with the caller's S3 rights (ArtifactsPackages of the deploy policy).
+    sid = "SigningProfiles"
+    actions = [
+      "signer:CancelSigningProfile",
+      "signer:GetSigningProfile",
+      "signer:ListTagsForResource",
+      "signer:StartSigningJob",
+      "signer:TagResource",
+      "signer:UntagResource",
+    ]
+    resources = local.scopes[each.key].signing_profiles
+  }
+
+  statement {
+    # PutSigningProfile accepts only "*" (IAM has no resource type for it): limited to the
+    # environment's regions. A profile it makes signs nothing the function accepts unless the
+    # code signing configuration names it, and those are managed below.
+    sid       = "CreateSigningProfilesInTheseRegions"
+    actions   = ["signer:PutSigningProfile"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = local.scopes[each.key].regions
+    }
+  }
+
+  statement {
+    sid       = "SigningJobs"
+    actions   = ["signer:DescribeSigningJob"]
+    resources = local.scopes[each.key].signing_jobs
+  }
+
+  statement {
+    # Creating a configuration names no ARN yet; the ones it then manages carry only an ID.
+    sid       = "CreateCodeSigningConfigs"
+    actions   = ["lambda:CreateCodeSigningConfig"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "CodeSigningConfigs"
+    actions = [
+      "lambda:DeleteCodeSigningConfig",
+      "lambda:GetCodeSigningConfig",
+      "lambda:ListTags",
+      "lambda:TagResource",
+      "lambda:UntagResource",
+      "lambda:UpdateCodeSigningConfig",
+    ]
+    resources = local.scopes[each.key].code_signing_configs
+  }
+
+  statement {
+    sid       = "DetachCodeSigningConfigs"
+    actions   = ["lambda:DeleteFunctionCodeSigningConfig"]
+    resources = local.scopes[each.key].functions
+  }
+
+  statement {
+    # Attaching is authorised on the configuration and on the function.
+    sid       = "AttachCodeSigningConfigsToOwnFunctions"
+    actions   = ["lambda:PutFunctionCodeSigningConfig"]
+    resources = concat(local.scopes[each.key].code_signing_configs, local.scopes[each.key].functions)
+  }
 }

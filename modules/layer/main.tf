@@ -4,8 +4,7 @@ locals {
   s3_key = "${var.s3_key_prefix}${var.layer_name}/${var.package_sha256}.zip"
 
   # null when the file is missing, so the preconditions below can say what to do about it.
-  actual_sha256       = try(filesha256(var.package_path), null)
-  actual_base64sha256 = try(filebase64sha256(var.package_path), null)
+  actual_sha256 = try(filesha256(var.package_path), null)
 }
 
 resource "aws_s3_object" "package" {
@@ -31,17 +30,15 @@ resource "aws_s3_object" "package" {
 }
 
 resource "aws_lambda_layer_version" "this" {
-  layer_name               = var.layer_name
-  description              = var.description
-  s3_bucket                = aws_s3_object.package.bucket
-  s3_key                   = aws_s3_object.package.key
+  layer_name  = var.layer_name
+  description = var.description
+  # The signed copy (signing.tf): a new version is published when, and only when, the package
+  # changes, since only then is it signed again into a new key.
+  s3_bucket                = aws_signer_signing_job.package.signed_object[0].s3[0].bucket
+  s3_key                   = aws_signer_signing_job.package.signed_object[0].s3[0].key
   compatible_runtimes      = var.compatible_runtimes
   compatible_architectures = var.compatible_architectures
-
-  # Base64 SHA-256 of the zip, what Lambda reports as CodeSha256: a new version is published
-  # when, and only when, the content changes.
-  source_code_hash = local.actual_base64sha256
-  skip_destroy     = var.retain_replaced_versions
+  skip_destroy             = var.retain_replaced_versions
 }
 
 # ---------------------------------------------------------------------------------------------------

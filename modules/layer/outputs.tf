@@ -24,8 +24,23 @@ output "package_sha256" {
 }
 
 output "code_sha256" {
-  description = "Base64 SHA-256 of the package as Lambda reports it (CodeSha256), to compare with the deployed layer version."
+  description = "Base64 SHA-256 of the signed package as Lambda reports it (CodeSha256). The unsigned package it was signed from is package_sha256, found from the signing job (scripts/release/live.py)."
   value       = aws_lambda_layer_version.this.code_sha256
+}
+
+output "signing_profile_version_arn" {
+  description = "Version ARN of this region's signing profile, which signed the layer: give it to the function, whose code signing configuration allows only it."
+  value       = aws_signer_signing_profile.this.version_arn
+}
+
+output "signing_profile_name" {
+  description = "Name of this region's signing profile (letters, digits, \"_\"): the function unit signs its package with it."
+  value       = aws_signer_signing_profile.this.name
+}
+
+output "signing_job_id" {
+  description = "ID of the signing job that signed the published layer package (DescribeSigningJob names the source object version)."
+  value       = aws_signer_signing_job.package.job_id
 }
 
 output "shared_layer_version_arn" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Promotion: a build moves to the next environment only after it ran, as recorded, in the one before.
 
-``promote FROM TO`` reads, through the AWS API, in every region of FROM, the CodeSha256 of the
+``promote FROM TO`` reads, through the AWS API, in every region of FROM, the package SHA-256 of the
 function version the live alias serves and of the layer version it uses (release/live.py), and
 refuses unless both equal FROM's record. The order of the environments is data (live/promotion.hcl,
 dev -> staging -> prod): promoting to anything but the next stage is refused, unless ``--override``

@@ -25,7 +25,7 @@ Applied by ``patches.apply_all``. The gaps in moto 5.2.5 it closes:
   under Warn. Canceling a profile is not revocation: AWS documents that it stops new signing jobs
   only, so packages it signed before still deploy. A configuration that does not exist is refused
   with CodeSigningConfigNotFoundException. A signed deployment reports ``SigningProfileVersionArn``
-  and ``SigningJobArn``, as in AWS.
+  and ``SigningJobArn``, as in AWS, and so does ``GetLayerVersion`` of a signed layer version.
 - ``CreateFunction`` and ``UpdateFunctionCode`` ignore ``S3ObjectVersion`` (moto deploys the latest
   version of the key); here the named version is deployed.
 """
@@ -621,6 +621,18 @@ def package_bytes(account: str, region: str, code: dict[str, Any]) -> bytes | No
     return None
 
 
+def _signing_job_of(package: bytes) -> SigningJob | None:
+    """The signing job whose signature a package carries, if it is one the stand-in ran."""
+    signature = signature_of(package)
+    if signature is None or not all(signature):
+        return None
+    region, account, job_id = signature
+    try:
+        return signing_jobs(_signer_backend(account, region)).get(job_id)
+    except KeyError:
+        return None
+
+
 def _layer_packages(backend: Any, layer_arns: list[str]) -> list[tuple[str, bytes]]:
     packages = []
     for arn in layer_arns or []:
@@ -632,7 +644,7 @@ def _layer_packages(backend: Any, layer_arns: list[str]) -> list[tuple[str, byte
 
 def patch_lambda() -> None:
     from moto.awslambda import urls
-    from moto.awslambda.models import LambdaBackend, LambdaFunction, _s3_content
+    from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion, _s3_content
     from moto.awslambda.responses import LambdaResponse
     from moto.s3.models import FakeKey, s3_backends
 
@@ -807,6 +819,21 @@ def patch_lambda() -> None:
     LambdaBackend.create_function = create_function
     LambdaBackend.update_function_code = update_function_code
     LambdaBackend.update_function_configuration = update_function_configuration
+
+    # --- a signed layer version says who signed it (GetLayerVersion's Content) ---
+
+    original_layer_version = LayerVersion.get_layer_version
+
+    @functools.wraps(original_layer_version)
+    def get_layer_version(self: Any) -> dict[str, Any]:
+        answer = original_layer_version(self)
+        job = _signing_job_of(self.code_bytes)
+        if job is not None:
+            answer["Content"]["SigningProfileVersionArn"] = job.profile_version_arn
+            answer["Content"]["SigningJobArn"] = job.arn
+        return answer
+
+    LayerVersion.get_layer_version = get_layer_version
 
     # --- S3ObjectVersion ---
 

@@ -114,7 +114,19 @@ class Context:
 
 module_name, _, attribute = handler_spec.rpartition(".")
 handler = getattr(importlib.import_module(module_name), attribute)
-protocol.write(json.dumps({"ready": True}) + "\n")
+hooks_ran = None
+if os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "snap-start":
+    # What the runtime does for a SnapStart init: before-snapshot hooks last-registered first, then
+    # (Lambda snapshots the environment at PublishVersion and restores it for each new one)
+    # after-restore hooks in registration order. A hook that raises fails the init.
+    import snapshot_restore_py
+    before, after = snapshot_restore_py.get_before_snapshot(), snapshot_restore_py.get_after_restore()
+    hooks_ran = {"before_snapshot": len(before), "after_restore": len(after)}
+    for function, args, kwargs in reversed(list(before)):
+        function(*args, **kwargs)
+    for function, args, kwargs in list(after):
+        function(*args, **kwargs)
+protocol.write(json.dumps({"ready": True, "snapstart_hooks": hooks_ran}) + "\n")
 protocol.flush()
 
 for line in sys.stdin:
@@ -135,6 +147,33 @@ for line in sys.stdin:
     sys.stderr.flush()
     protocol.write(json.dumps(reply, default=str) + "\n")
     protocol.flush()
+'''
+
+
+# The runtime's snapshot_restore_py (Lambda's Python 3.12+ runtimes have it, whether SnapStart is on
+# or not): the registries the function's hooks go to; BOOTSTRAP runs them for a SnapStart init.
+SNAPSHOT_RESTORE_PY = r'''
+"""snapshot_restore_py as Lambda's Python runtime provides it (the runtime stand-in's copy)."""
+_before_snapshot = []
+_after_restore = []
+
+
+def register_before_snapshot(func, *args, **kwargs):
+    _before_snapshot.append((func, args, kwargs))
+    return func
+
+
+def register_after_restore(func, *args, **kwargs):
+    _after_restore.append((func, args, kwargs))
+    return func
+
+
+def get_before_snapshot():
+    return _before_snapshot
+
+
+def get_after_restore():
+    return _after_restore
 '''
 
 
@@ -704,6 +743,8 @@ class ExecutionEnvironment:
         self._lock = threading.Lock()
         self._replies: Queue[str] = Queue()
         self.process: subprocess.Popen | None = None
+        # How many SnapStart hooks the init ran ({"before_snapshot": n, "after_restore": m}), or None.
+        self.snapstart_hooks: dict[str, int] | None = None
 
     def _unpack(self, function_zip: Path, layer_zips: list[Path]) -> None:
         with zipfile.ZipFile(function_zip) as archive:
@@ -718,6 +759,7 @@ class ExecutionEnvironment:
             for name in RUNTIME_PACKAGES:
                 (self.runtime / name).symlink_to(site_packages / name)
             (self.runtime / "bootstrap.py").write_text(BOOTSTRAP, encoding="utf-8")
+            (self.runtime / "snapshot_restore_py.py").write_text(SNAPSHOT_RESTORE_PY, encoding="utf-8")
 
     @property
     def is_python(self) -> bool:
@@ -790,7 +832,7 @@ class ExecutionEnvironment:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start" if function.snapstart else "on-demand",
             "LAMBDA_TASK_ROOT": str(self.task),
             "LAMBDA_RUNTIME_DIR": str(self.runtime),
             "_HANDLER": function.handler,
@@ -822,11 +864,17 @@ class ExecutionEnvironment:
         )
         threading.Thread(target=self._collect_logs, daemon=True).start()
         # The Python bootstrap reports the end of its init phase; the Java invoker inits lazily.
-        if self.is_python and not self.process.stdout.readline():
-            self.process.wait()
-            raise RunnerError(f"the function failed its init phase:\n{self._drain_logs_text()}")
+        if self.is_python:
+            ready = self.process.stdout.readline()
+            if not ready:
+                self.process.wait()
+                raise RunnerError(f"the function failed its init phase:\n{self._drain_logs_text()}")
+            self.snapstart_hooks = json.loads(ready).get("snapstart_hooks")
         threading.Thread(target=self._collect_replies, daemon=True).start()
-        log(f"execution environment ready (init {time.monotonic() - started:.2f} s): {self.function.name}")
+        init = f"init {time.monotonic() - started:.2f} s"
+        if self.snapstart_hooks:
+            init += f", SnapStart hooks {self.snapstart_hooks}"
+        log(f"execution environment ready ({init}): {self.function.name}")
         return self
 
     def __exit__(self, *exc: object) -> None:

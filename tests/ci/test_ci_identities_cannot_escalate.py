@@ -59,7 +59,7 @@ def documents(applied: dict) -> dict[str, dict]:
         if managed["Path"] == "/boundaries/":
             policies[f"boundary/{name}"] = document
         elif managed["Path"] == "/github-actions/":
-            # fileproc-github-dev-deploy-network -> deploy-network/dev (and deploy-triggers)
+            # fileproc-github-dev-deploy-network -> deploy-network/dev (and deploy-triggers, -signing)
             parts = name.split("-")
             policies[f"{parts[3]}-{parts[4]}/{parts[2]}"] = document
     return policies
@@ -95,6 +95,8 @@ def test_the_documents_cover_every_ci_and_workload_policy(documents: dict):
         "deploy-network/prod",
         "deploy-triggers/dev",
         "deploy-triggers/prod",
+        "deploy-signing/dev",
+        "deploy-signing/prod",
         "plan/dev",
         "plan/prod",
         "boundary/fileproc-dev-workload",
@@ -258,6 +260,42 @@ def test_a_deploy_role_points_rules_and_event_source_mappings_only_at_its_own_fu
     assert not allowed("events:PutTargets", own_rule)
     assert allowed("lambda:CreateEventSourceMapping", "*", **{"lambda:FunctionArn": own})
     assert not allowed("lambda:CreateEventSourceMapping", "*", **{"lambda:FunctionArn": foreign})
+
+
+def test_a_deploy_role_signs_only_with_its_own_environments_profiles_and_a_plan_role_not_at_all(
+    simulator, documents
+):
+    """Code signing: StartSigningJob and profile changes on this environment's profiles only (named
+    after its layers); the plan role reads profiles and jobs (the promotion's evidence) and signs
+    nothing."""
+    deploy = [documents["deploy/dev"], documents["deploy-signing/dev"]]
+    plan = [documents["plan/dev"]]
+    own = f"arn:aws:signer:eu-central-1:{MOTO_ACCOUNT}:/signing-profiles/fileproc_dev_euc1_deps_20261205"
+    foreign = f"arn:aws:signer:eu-central-1:{MOTO_ACCOUNT}:/signing-profiles/fileproc_prod_euc1_deps_20261205"
+    job = f"arn:aws:signer:eu-central-1:{MOTO_ACCOUNT}:/signing-jobs/5f3b1c2e-0000-4000-8000-000000000000"
+    region = {"aws:RequestedRegion": "eu-central-1"}
+
+    def allowed(identity: list, principal: str, action: str, resource: str) -> bool:
+        return decide(simulator, principal, action, resource, identity, context=region).allowed
+
+    assert allowed(deploy, DEPLOY_ROLE, "signer:StartSigningJob", own)
+    assert allowed(deploy, DEPLOY_ROLE, "signer:PutSigningProfile", "*")  # IAM names no profile here
+    elsewhere = {"aws:RequestedRegion": "ap-southeast-2"}
+    assert not decide(
+        simulator, DEPLOY_ROLE, "signer:PutSigningProfile", "*", deploy, context=elsewhere
+    ).allowed
+    assert not allowed(deploy, DEPLOY_ROLE, "signer:StartSigningJob", foreign)
+    assert not allowed(deploy, DEPLOY_ROLE, "signer:CancelSigningProfile", foreign)
+    assert not allowed(deploy, DEPLOY_ROLE, "signer:RevokeSignature", job)
+    assert allowed(plan, PLAN_ROLE, "signer:DescribeSigningJob", job)
+    assert allowed(plan, PLAN_ROLE, "signer:GetSigningProfile", own)
+    assert not allowed(plan, PLAN_ROLE, "signer:StartSigningJob", own)
+    assert not allowed(
+        plan,
+        PLAN_ROLE,
+        "lambda:UpdateCodeSigningConfig",
+        f"arn:aws:lambda:eu-central-1:{MOTO_ACCOUNT}:code-signing-config:csc-0123456789abcdef0",
+    )
 
 
 # --- KMS by ownership -----------------------------------------------------------------------

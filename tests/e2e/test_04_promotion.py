@@ -1,5 +1,6 @@
-"""Promotion on live evidence: what every region of the source serves (the live alias's version, its
-CodeSha256 and its layer's, read through the Lambda API) must be the source's record; stages are not
+"""Promotion on live evidence: what every region of the source serves (the live alias's version, the
+package its signing job signed and its layer's, read through the Lambda, Signer and S3 APIs) must be
+the source's record; code that is not signed by the region's profile never deploys; stages are not
 skipped without a recorded override; the deploy check refuses a record without provenance or one
 changed after it was verified. The local environment plays the first stage here, after the rollouts
 of test_03 left its record on the broken build and its regions on the good one."""
@@ -12,6 +13,7 @@ import zipfile
 
 import pytest
 from release import builds, promotion
+from release.live import hex_to_base64, version_packages
 from stack_helpers import ENV, OTHER_REGION, REGIONS
 
 pytestmark = pytest.mark.slow
@@ -44,7 +46,13 @@ def test_a_build_every_region_runs_is_promoted_with_its_live_evidence(local_stac
         live = local_stack.client("lambda", region).get_function_configuration(
             FunctionName=name, Qualifier="live"
         )
-        assert provenance["verified"][region]["function_code_sha256"] == live["CodeSha256"]
+        record = builds.read_record(ENV)
+        # Lambda serves the signed copy; the evidence is the package that was signed, the record's.
+        assert live["SigningJobArn"]
+        assert live["CodeSha256"] != hex_to_base64(record["function"]["sha256"])
+        assert provenance["verified"][region]["function_code_sha256"] == hex_to_base64(
+            record["function"]["sha256"]
+        )
     promotion.check_record("staging", ORDER, promoted)
 
 
@@ -81,22 +89,43 @@ def test_skipping_a_stage_is_refused_and_allowed_with_an_override_that_is_record
         promotion.check_record("prod", ORDER, without_override)
 
 
-def test_code_changed_out_of_band_in_the_source_refuses_the_promotion(local_stack, tmp_path):
-    """Someone uploads other code and points the alias at it (the console, another pipeline)."""
+def test_unsigned_code_is_refused_by_lambda_and_another_version_on_the_alias_refuses_the_promotion(
+    local_stack, tmp_path
+):
+    """Someone uploads other code (the console, another pipeline): Lambda refuses it, since the code
+    signing configuration enforces the region's profile. Someone points the alias at another signed
+    version (an older build): the promotion's live evidence finds it and refuses."""
     awslambda = local_stack.client("lambda", OTHER_REGION)
     name = local_stack.region_outputs[OTHER_REGION]["function"]["function_name"]
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("patched.txt", "changed by hand")
-    awslambda.update_function_code(FunctionName=name, ZipFile=package.getvalue())
-    version = awslambda.publish_version(FunctionName=name)["Version"]
+    with pytest.raises(awslambda.exceptions.CodeVerificationFailedException):
+        awslambda.update_function_code(FunctionName=name, ZipFile=package.getvalue())
+
+    record = builds.read_record(ENV)
+    expected = (hex_to_base64(record["function"]["sha256"]), (hex_to_base64(record["layer"]["sha256"]),))
+    versions = [
+        version["Version"]
+        for page in awslambda.get_paginator("list_versions_by_function").paginate(FunctionName=name)
+        for version in page["Versions"]
+        if version["Version"] != "$LATEST"
+    ]
+    # The first deploy's version at least: test_03's good build changed the layer since.
+    version, (function_found, layers_found) = next(
+        (version, found)
+        for version in versions
+        if (found := version_packages(ENV, OTHER_REGION, name, version)) != expected
+    )
     awslambda.update_alias(FunctionName=name, Name="live", FunctionVersion=version)
-    found = awslambda.get_function_configuration(FunctionName=name, Qualifier=version)["CodeSha256"]
 
     with pytest.raises(promotion.PromotionError) as refused:
         promotion.promote(ENV, "staging", order=ORDER, target_record=tmp_path / "build.json")
 
     message = str(refused.value)
     assert f"{ENV}/{OTHER_REGION} does not run its record" in message
-    assert f"found {found} (version {version} of {name})" in message
+    if function_found != expected[0]:
+        assert f"found {function_found} (version {version} of {name})" in message
+    if layers_found != expected[1]:
+        assert f"found {list(layers_found)}" in message
     assert not (tmp_path / "build.json").exists()

@@ -158,7 +158,9 @@ def s3_mode_record(local_stack) -> dict:
 
 
 def test_in_eventbridge_mode_a_rule_delivers_the_upload_into_the_same_record(local_stack, s3_mode_record):
-    apply_mode(local_stack, "eventbridge")
+    # The same apply turns SnapStart on for the Python function (env.hcl's snapstart_enabled), to
+    # prove it without an apply of its own: see the next test.
+    apply_mode(local_stack, "eventbridge", snapstart_enabled="true")
     function = local_stack.outputs["function"]
     assert function["trigger_mode"] == "eventbridge"
     key = AWKWARD.format(mode="eventbridge")
@@ -181,6 +183,35 @@ def test_in_eventbridge_mode_a_rule_delivers_the_upload_into_the_same_record(loc
     assert [statement["Principal"]["Service"] for statement in policy["Statement"]] == [
         "events.amazonaws.com"
     ]
+
+
+def log_message(line: str) -> str:
+    """The "message" of a JSON log line (Powertools), else the line itself."""
+    try:
+        return json.loads(line).get("message", line)
+    except (ValueError, AttributeError):
+        return line
+
+
+def test_with_snapstart_on_the_python_functions_hooks_prime_before_the_snapshot_and_run_after_restore(
+    local_stack,
+):
+    """Python SnapStart (applied by the test before): Lambda has it on for published versions; the
+    runtime runs the handler's before-snapshot hook (priming) and after-restore hook (the S3 client)
+    at init, and the upload above was processed by that environment (its logs say so)."""
+    function = local_stack.outputs["function"]
+    config = local_stack.client("lambda").get_function_configuration(
+        FunctionName=function["function_name"], Qualifier="live"
+    )
+    assert config["Runtime"].startswith("python")
+    assert config["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+    logs = local_stack.client("logs")
+    events = logs.filter_log_events(logGroupName=function["log_group_name"], filterPattern="SnapStart")[
+        "events"
+    ]
+    messages = {log_message(event["message"]) for event in events}
+    assert "SnapStart primed before the snapshot" in messages, messages
+    assert "SnapStart restore: S3 client created" in messages, messages
 
 
 def test_in_eventbridge_mode_a_malformed_object_created_event_ends_in_the_failure_queue(local_stack):

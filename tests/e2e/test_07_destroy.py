@@ -18,6 +18,8 @@ def test_destroy_removes_everything_it_created(local_stack):
         assert {name for name in remaining if name.startswith("fileproc-local")} == set(), region
         awslambda = local_stack.client("lambda", region)
         assert awslambda.list_functions()["Functions"] == []
+        configs = awslambda.list_code_signing_configs()["CodeSigningConfigs"]
+        assert not [c for c in configs if "fileproc-local" in c.get("Description", "")], region
         for layer in awslambda.list_layers()["Layers"]:  # skip_destroy keeps replaced layer versions
             assert layer["LayerName"].startswith("fileproc-local")
         queues = local_stack.client("sqs", region).list_queues().get("QueueUrls", [])

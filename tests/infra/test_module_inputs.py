@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ LAYER_ARN = "arn:aws:lambda:eu-central-1:111111111111:layer:deps:3"
 ROLE_ARN = "arn:aws:iam::111111111111:role/processor"
 KEY_ARN = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000"
 SHA = "a" * 64
+PROFILE_VERSION_ARN = "arn:aws:signer:eu-central-1:111111111111:/signing-profiles/test_deps_1/a1B2c3D4e5"
 
 VALID = {
     "buckets": {"name_prefix": "fileproc-test-euc1"},
@@ -49,6 +51,7 @@ VALID = {
         "package_path": "build/never-read/function.zip",
         "package_sha256": SHA,
         "layer_arns": [LAYER_ARN],
+        "signing_profile_version_arn": PROFILE_VERSION_ARN,
         "trigger_bucket_name": "trigger-bucket",
         "results_bucket_name": "results-bucket",
         "failure_queue_name": "processor-failures",
@@ -98,6 +101,12 @@ BAD = [
     ("function", {"alarm_thresholds": {"duration_p99_percent_of_timeout": 150}}, "between 1 and 100"),
     ("function", {"alarm_thresholds": {"failure_queue_oldest_age_seconds": 30}}, "at least 60"),
     ("function", {"alarm_thresholds": {"trigger_queue_oldest_age_seconds": 10}}, "at least 60"),
+    ("function", {"signing_profile_version_arn": None}, "signing_profile_version_arn"),
+    (
+        "function",
+        {"signing_profile_version_arn": "arn:aws:signer:eu-central-1:111111111111:/signing-profiles/deps"},
+        "must be a signing profile version ARN",
+    ),
     ("function", {"trigger_mode": "kafka"}, 'trigger_mode must be one of "s3", "eventbridge", "sqs"'),
     ("function", {"trigger_queue_name": "queue.fifo"}, "trigger_queue_name must be 1-80 letters"),
     ("function", {"sqs_trigger": {"batch_size": 0}}, "batch_size must be a whole number between 1 and 10000"),
@@ -212,6 +221,7 @@ def standin_root(tmp_path: Path, endpoint: str, body: str) -> Path:
                 ec2    = "{endpoint}"
                 s3     = "{endpoint}"
                 lambda = "{endpoint}"
+                signer = "{endpoint}"
                 sts    = "{endpoint}"
               }}
             }}
@@ -309,11 +319,17 @@ def test_a_shared_layer_version_grants_exactly_the_listed_accounts_and_organizat
 ):
     s3 = standin.client("s3")
     s3.create_bucket(Bucket="shared-layer-artifacts")
+    # Versioned, and a zip with content, as the layer's signing job needs (modules/layer/signing.tf).
+    s3.put_bucket_versioning(Bucket="shared-layer-artifacts", VersioningConfiguration={"Status": "Enabled"})
+    package = tmp_path / "layer.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("python/shared.py", "VALUE = 1\n")
     inputs = {
         **VALID["layer"],
-        **empty_package(tmp_path, "layer.zip"),
         "layer_name": "shared-deps",
         "artifacts_bucket_name": "shared-layer-artifacts",
+        "package_path": str(package),
+        "package_sha256": hashlib.sha256(package.read_bytes()).hexdigest(),
         "shared_with_account_ids": ["222222222222", "444444444444"],
         "shared_with_organization_id": "o-a1b2c3d4e5",
     }

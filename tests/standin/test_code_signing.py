@@ -4,7 +4,9 @@ Enforce deploys only packages signed by an allowed, unrevoked profile version.""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import io
 import json
 import subprocess
@@ -16,7 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from release.stack import CLI_CONFIG, TOOLS_BIN, toolchain_env
+from release.stack import CLI_CONFIG, TOOLS_BIN, standin_env_vars, toolchain_env
 from standin_helpers import unique
 
 ACCOUNT = "123456789012"
@@ -65,10 +67,10 @@ def new_profile(signer) -> dict:
     return {"name": name, "version_arn": answer["profileVersionArn"]}
 
 
-def sign(standin, bucket: str, profile: str, body: bytes | None = None) -> dict:
+def sign(standin, bucket: str, profile: str, body: bytes | None = None, key: str | None = None) -> dict:
     """Upload a package version and sign it; DescribeSigningJob's answer."""
     s3, signer = standin.client("s3"), standin.client("signer")
-    key = f"unsigned/{uuid.uuid4().hex}.zip"
+    key = key or f"unsigned/{uuid.uuid4().hex}.zip"
     version = s3.put_object(Bucket=bucket, Key=key, Body=body or package())["VersionId"]
     job = signer.start_signing_job(
         source={"s3": {"bucketName": bucket, "key": key, "version": version}},
@@ -127,6 +129,77 @@ def test_a_signing_job_signs_the_source_version_into_the_destination_prefix(stan
     ).read("handler.py")
     listed = standin.client("signer").list_signing_jobs(status="Succeeded")["jobs"]
     assert job["jobId"] in {listed_job["jobId"] for listed_job in listed}
+
+
+def test_signed_function_and_layer_versions_name_their_job_and_lead_back_to_the_unsigned_package(
+    standin, setup
+):
+    """What release/live.py's promotion evidence follows: SigningJobArn on the function version
+    and on the layer version, then the job's source object version and its SHA-256. Unsigned code
+    is its own package."""
+    from release.live import package_sha256
+
+    awslambda = standin.client("lambda")
+    layer_body = package("VALUE = 1\n")
+    layer_job = sign(standin, setup["bucket"], setup["profile"]["name"], layer_body)
+    layer = awslambda.publish_layer_version(LayerName=unique("signed-layer"), Content=signed_code(layer_job))
+    function_job = sign(standin, setup["bucket"], setup["profile"]["name"])
+    config = code_signing_config(standin, [setup["profile"]["version_arn"]], "Enforce")
+    created = create_function(standin, setup, config, signed_code(function_job))
+    content = awslambda.get_layer_version(
+        LayerName=layer["LayerArn"].rsplit(":", 1)[-1], VersionNumber=layer["Version"]
+    )["Content"]
+    env_vars = standin_env_vars(standin.endpoint)
+
+    def base64_sha256(body: bytes) -> str:
+        return base64.b64encode(hashlib.sha256(body).digest()).decode()
+
+    assert content["SigningJobArn"].endswith("/" + layer_job["jobId"])
+    assert content["SigningProfileVersionArn"] == setup["profile"]["version_arn"]
+    assert content["CodeSha256"] != base64_sha256(layer_body)  # Lambda holds the signed bytes
+    assert package_sha256(content, "local", "us-east-1", env_vars) == base64_sha256(layer_body)
+    assert created["SigningJobArn"].endswith("/" + function_job["jobId"])
+    assert package_sha256(created, "local", "us-east-1", env_vars) == base64_sha256(package())
+    unsigned = {"CodeSha256": base64_sha256(b"any"), "SigningJobArn": None}
+    assert package_sha256(unsigned, "local", "us-east-1", env_vars) == base64_sha256(b"any")
+
+
+def test_when_the_signed_package_is_gone_its_content_addressed_key_is_the_evidence(standin, setup):
+    """A new build deletes every version of the old package's key (Terraform replaces the object),
+    and a rollback returns to a Lambda version signed from it: the key, <sha256>.zip, remains. While
+    the version exists its stored checksum decides, so a key that lies about its bytes shows."""
+    from release.live import ProvenanceError, package_sha256
+
+    s3 = standin.client("s3")
+    env_vars = standin_env_vars(standin.endpoint)
+    body = package("VALUE = 2\n")
+    sha256 = hashlib.sha256(body)
+    addressed_key = f"functions/fn/{sha256.hexdigest()}.zip"
+    lying_key = f"functions/fn/{hashlib.sha256(b'other').hexdigest()}.zip"
+
+    def code(job: dict) -> dict:
+        return {"SigningJobArn": f"arn:aws:signer:us-east-1:{ACCOUNT}:/signing-jobs/{job['jobId']}"}
+
+    def delete_every_version(key: str) -> None:
+        for version in s3.list_object_versions(Bucket=setup["bucket"], Prefix=key)["Versions"]:
+            s3.delete_object(Bucket=setup["bucket"], Key=key, VersionId=version["VersionId"])
+
+    addressed = sign(standin, setup["bucket"], setup["profile"]["name"], body, key=addressed_key)
+    lying = sign(standin, setup["bucket"], setup["profile"]["name"], body, key=lying_key)
+    unaddressed = sign(standin, setup["bucket"], setup["profile"]["name"], body)
+
+    expected = base64.b64encode(sha256.digest()).decode()
+    assert package_sha256(code(lying), "local", "us-east-1", env_vars) == expected  # the bytes, not the key
+    delete_every_version(addressed_key)
+    assert package_sha256(code(addressed), "local", "us-east-1", env_vars) == expected
+    delete_every_version(lying_key)
+    assert (
+        package_sha256(code(lying), "local", "us-east-1", env_vars)
+        == base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    )
+    delete_every_version(unaddressed["source"]["s3"]["key"])
+    with pytest.raises(ProvenanceError, match="gone and whose key names no SHA-256"):
+        package_sha256(code(unaddressed), "local", "us-east-1", env_vars)
 
 
 def test_a_signing_job_needs_a_versioned_source_and_a_zip_with_content(standin, setup):
