@@ -40,7 +40,13 @@ from release.stack import (
     standin_env_vars,
     unit_outputs,
 )
-from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects, result_summary
+from standin.local_lambda import (
+    LocalLambdaService,
+    RunnerError,
+    delivered,
+    process_new_objects,
+    result_summary,
+)
 from standin.server import StandinError, running_standin
 
 ENV = "local"
@@ -114,9 +120,8 @@ def run(file: Path | None, keep: bool, runtime: str | None) -> int:
         for result in results:
             invocation = result["invocation"]
             if invocation is None:  # an SQS batch (trigger_mode "sqs") or an undelivered rule event
-                summary = result_summary(result)
-                failed += 0 if summary["ok"] and not summary.get("failed") else 1
-                print(f"  {json.dumps(summary, default=str)[:300]}")
+                failed += 0 if delivered(result) else 1
+                print(f"  {json.dumps(result_summary(result), default=str)[:300]}")
                 continue
             if not invocation.succeeded:
                 failed += 1

@@ -72,7 +72,7 @@ from release.stack import (
 )
 from standin.alarms import wait_for_state
 from standin.fault_proxy import FaultConfig, running_fault_proxy
-from standin.local_lambda import LocalLambdaService, RunnerError, process_new_objects
+from standin.local_lambda import LocalLambdaService, RunnerError, delivered, process_new_objects
 from standin.patches import percentile
 from standin.server import StandinError, running_standin
 
@@ -553,16 +553,9 @@ def redrive(stack: Stack, failures: list[tuple[str, str | None, str]]) -> list[t
     with LocalLambdaService(stack.endpoint, stack.region) as service:
         for key in sorted({key for key, _, _ in failures}):
             results = process_new_objects(service, stack.trigger_bucket, [key])
-            if not results or not all(map(succeeded, results)):
+            if not results or not all(map(delivered, results)):
                 problems.append((key, "failed again without faults"))
     return problems
-
-
-def succeeded(result: dict) -> bool:
-    """A delivery of process_new_objects: an invocation (s3, eventbridge) or an SQS batch."""
-    if "batch" in result:
-        return result["batch"].reply["ok"] and not result["batch"].failed_ids
-    return result["invocation"] is not None and result["invocation"].succeeded
 
 
 # --- Output ------------------------------------------------------------------------------------

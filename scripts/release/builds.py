@@ -30,6 +30,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: rooms import rooms
 
@@ -47,11 +48,16 @@ class BuildError(Exception):
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return sha256_of_stream(handle).hexdigest()
+
+
+def sha256_of_stream(stream: Any) -> Any:
+    """The SHA-256 of whatever ``stream.read`` returns, read in 1 MiB chunks (memory stays flat)."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest
 
 
 def load_json(path: Path) -> dict:

@@ -24,11 +24,11 @@ credentials are the caller's (CI: the environment's read-only plan role; locally
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from release.builds import sha256_of_stream
 from release.stack import env_vars_for, unit_outputs
 
 
@@ -138,11 +138,7 @@ def stored_sha256(s3: Any, source: dict[str, str]) -> str | None:
     checksum = head.get("ChecksumSHA256", "")
     if checksum and "-" not in checksum:  # a whole-object checksum, not one of parts
         return checksum
-    digest = hashlib.sha256()
-    body = s3.get_object(**where)["Body"]
-    for chunk in iter(lambda: body.read(1 << 20), b""):
-        digest.update(chunk)
-    return base64.b64encode(digest.digest()).decode()
+    return base64.b64encode(sha256_of_stream(s3.get_object(**where)["Body"]).digest()).decode()
 
 
 def running_build(env: str, region: str, env_vars: dict[str, str] | None = None) -> RegionBuild:

@@ -1016,6 +1016,14 @@ def process_new_objects(
     return results
 
 
+def delivered(result: dict) -> bool:
+    """Whether a result of process_new_objects succeeded: its invocation (s3, eventbridge) or its
+    SQS batch, every message of it."""
+    if "batch" in result:
+        return result["batch"].reply["ok"] and not result["batch"].failed_ids
+    return result["invocation"] is not None and result["invocation"].succeeded
+
+
 def result_summary(result: dict) -> dict:
     """One line of what happened to a delivery: an invocation, a rule's delivery or an SQS batch."""
     if "batch" in result:
