@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -110,3 +111,85 @@ def test_retries_are_counted_per_invocation_or_per_message_received_and_held_to_
     assert report.problems == ["soak/b: 4 attempts, budget 3", "message m1: 5 attempts, budget 3"]
     assert report.lambda_retries == 2 + 3 + 4  # a: 2, b: 3, m1: 4, m2: 0
     assert report.outcomes == {"recorded": 1, "already_recorded": 1}
+
+
+def test_the_alarms_are_read_while_the_failures_are_still_in_the_queue(standin):
+    """Draining the queue first would empty the metric failure-queue-not-empty watches: that alarm
+    would be OK again before the harness looked (the flaw a 100-object sqs timeout run showed)."""
+    sqs, cloudwatch = standin.client("sqs"), standin.client("cloudwatch")
+    function = f"soak-alarms-{uuid.uuid4().hex[:10]}"
+    queue_name = f"{function}-failures"
+    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    alarms = {  # as modules/function/alarms.tf defines them
+        "errors": ("AWS/Lambda", "Errors", "Sum", {"FunctionName": function}),
+        "failure-queue-not-empty": (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "Maximum",
+            {"QueueName": queue_name},
+        ),
+    }
+    for suffix, (namespace, metric, statistic, dimensions) in alarms.items():
+        cloudwatch.put_metric_alarm(
+            AlarmName=f"{function}-{suffix}",
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=[{"Name": name, "Value": value} for name, value in dimensions.items()],
+            Statistic=statistic,
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=0,
+            ComparisonOperator="GreaterThanThreshold",
+            TreatMissingData="notBreaching",
+        )
+    cloudwatch.put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {"MetricName": "Errors", "Dimensions": [{"Name": "FunctionName", "Value": function}], "Value": 1}
+        ],
+    )
+    s3_event = {"Records": [{"s3": {"object": {"key": "soak/x/a+b", "versionId": "v1"}}}]}
+    sqs.send_message(
+        QueueUrl=queue_url,
+        MessageBody=json.dumps(
+            {
+                "requestContext": {"condition": "RetriesExhausted"},
+                "requestPayload": s3_event,
+                "responsePayload": {"errorMessage": "Task timed out after 3.00 seconds"},
+            }
+        ),
+    )
+    stack = soak.Stack(
+        endpoint=standin.endpoint,
+        region="us-east-1",
+        trigger_mode="s3",
+        attempt_budget=3,
+        trigger_bucket="unused",
+        results_bucket="unused",
+        failure_queue_url=queue_url,
+        function_name=function,
+        s3=None,
+        sqs=sqs,
+        cloudwatch=cloudwatch,
+    )
+    report = soak.ScenarioReport("timeout", "s3", objects=1, versions=1, concurrency=1)
+
+    failures = soak.routed_failures(stack, report, "soak/x/", expect_failures=True)
+
+    assert failures == [("soak/x/a b", "v1", "Task timed out after 3.00 seconds")]
+    assert report.alarms == {f"{function}-errors": "ALARM", f"{function}-failure-queue-not-empty": "ALARM"}
+    assert report.problems == []
+    assert soak.visible_messages(sqs, queue_url) == 0
+
+
+def test_a_scenario_that_should_route_failures_and_routed_none_is_a_problem(standin):
+    sqs = standin.client("sqs")
+    queue_url = sqs.create_queue(QueueName=f"soak-empty-{uuid.uuid4().hex[:10]}")["QueueUrl"]
+    stack = soak.Stack(
+        standin.endpoint, "us-east-1", "s3", 3, "unused", "unused", queue_url, "fn", None, sqs, None
+    )
+    report = soak.ScenarioReport("timeout", "s3", objects=1, versions=1, concurrency=1)
+
+    assert soak.routed_failures(stack, report, "soak/x/", expect_failures=True) == []
+    assert report.problems == ["the scenario should have routed failures to the failure queue; none came"]
+    assert report.alarms == {}
