@@ -193,3 +193,22 @@ def test_a_scenario_that_should_route_failures_and_routed_none_is_a_problem(stan
     assert soak.routed_failures(stack, report, "soak/x/", expect_failures=True) == []
     assert report.problems == ["the scenario should have routed failures to the failure queue; none came"]
     assert report.alarms == {}
+
+
+def test_a_message_an_earlier_step_left_in_the_queue_does_not_make_a_healthy_scenario_wait_for_alarms(
+    standin,
+):
+    """Only a scenario made to fail must set off the alarms; a leftover of another prefix is drained."""
+    sqs = standin.client("sqs")
+    queue_url = sqs.create_queue(QueueName=f"soak-leftover-{uuid.uuid4().hex[:10]}")["QueueUrl"]
+    left_over = {"Records": [{"s3": {"object": {"key": "earlier/step", "versionId": "v9"}}}]}
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(left_over))
+    stack = soak.Stack(
+        standin.endpoint, "us-east-1", "sqs", 5, "unused", "unused", queue_url, "fn", None, sqs, None
+    )
+    report = soak.ScenarioReport("healthy", "sqs", objects=1, versions=1, concurrency=1)
+
+    assert soak.routed_failures(stack, report, "soak/x/", expect_failures=False) == []
+    assert report.alarms == {}
+    assert report.problems == []
+    assert soak.visible_messages(sqs, queue_url) == 0
