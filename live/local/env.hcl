@@ -9,6 +9,7 @@
 #   account_id, regions      the stand-in's fixed account and its own two regions
 #   log_retention_days = 1   throwaway logs
 #   force_destroy = true     throwaway: destroy must work with objects in the buckets
+#                            (prod's refusal is proven: tests/infra/test_bucket_deletion_protection.py)
 # and, in the root terragrunt.hcl, where the state and the APIs are (the stand-in's endpoint,
 # path-style S3, no account-ID lookup through S3 Control, whose <account>.<host> name cannot
 # resolve for 127.0.0.1).
